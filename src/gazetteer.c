@@ -1,0 +1,299 @@
+/* gazetteer.c: opening a built gazetteer, probing its name index, fetching details. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "gazetteer.h"
+#include "gazetteer_index.h"
+
+struct incmap_gazetteer {
+    char *path;
+    sqlite3 *db;
+    sqlite3_stmt *details, *admin1_of;
+    const unsigned char *map;
+    size_t map_len;
+    const index_header *h;
+    const incmap_gz_record *rec;
+    const index_key *keys;
+    const index_bucket *buckets;
+    const incmap_gz_posting *posts;
+    const char *strings;
+};
+
+void incmap_gazetteer_skeleton(const char *key, size_t len, incmap_buf *out)
+{
+    /* The first letter, then the consonants, doubled ones once: vowels are where transcriptions
+     * of Manding, Songhay or Tamasheq names disagree most. */
+    char prev = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = key[i];
+        if (c == ' ')
+            continue;
+        int vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
+        if (out->len && (vowel || c == 'h' || c == prev))
+            continue;
+        incmap_buf_putc(out, c);
+        prev = c;
+    }
+}
+
+static int check_index(incmap_gazetteer *g, const char *idx_path, const char *build_id, incmap_error *err)
+{
+    const index_header *h = (const index_header *)g->map;
+    if (g->map_len < sizeof *h || memcmp(h->magic, INDEX_MAGIC, 8) != 0)
+        return incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: not an incmap name index (rebuild with 'incmap gazetteer build')",
+                           idx_path);
+    if (h->version != INCMAP_INDEX_VERSION)
+        return incmap_fail(err, INCMAP_ERR_GAZETTEER,
+                           "%s: name index version %u, this incmap reads version %d: rebuild the gazetteer",
+                           idx_path, h->version, INCMAP_INDEX_VERSION);
+    struct {
+        uint64_t off, n, size;
+    } sec[] = {{h->off_records, h->n_records, sizeof(incmap_gz_record)},
+               {h->off_keys, h->n_keys, sizeof(index_key)},
+               {h->off_buckets, h->n_buckets, sizeof(index_bucket)},
+               {h->off_postings, h->n_postings, sizeof(incmap_gz_posting)},
+               {h->off_strings, h->strings_size, 1}};
+    for (size_t i = 0; i < sizeof sec / sizeof *sec; i++)
+        if (sec[i].off % 8 || sec[i].off > g->map_len || sec[i].n > (g->map_len - sec[i].off) / sec[i].size)
+            return incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: truncated or corrupt name index: rebuild the gazetteer",
+                               idx_path);
+    if (!h->n_buckets || (h->n_buckets & (h->n_buckets - 1)) || !h->strings_size ||
+        g->map[h->off_strings + h->strings_size - 1] != 0)
+        return incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: corrupt name index: rebuild the gazetteer", idx_path);
+    if (strncmp(h->build_id, build_id, sizeof h->build_id) != 0)
+        return incmap_fail(err, INCMAP_ERR_GAZETTEER,
+                           "%s does not belong to %s (different builds): rebuild the gazetteer", idx_path, g->path);
+    g->h = h;
+    g->rec = (const incmap_gz_record *)(g->map + h->off_records);
+    g->keys = (const index_key *)(g->map + h->off_keys);
+    g->buckets = (const index_bucket *)(g->map + h->off_buckets);
+    g->posts = (const incmap_gz_posting *)(g->map + h->off_postings);
+    g->strings = (const char *)(g->map + h->off_strings);
+    return INCMAP_OK;
+}
+
+incmap_gazetteer *incmap_gazetteer_open(const char *path, incmap_error *err)
+{
+    incmap_gazetteer *g = calloc(1, sizeof *g);
+    char *uri = NULL, *idx_path = NULL;
+    int fd = -1;
+    if (!g || !(g->path = strdup(path)))
+        goto nomem;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        incmap_fail(err, INCMAP_ERR_GAZETTEER,
+                    "%s: no gazetteer there (%s). Build one with 'incmap gazetteer build -o %s SOURCES...' or pass "
+                    "--gazetteer FILE",
+                    path, strerror(errno), path);
+        goto fail;
+    }
+    size_t n = strlen(path);
+    if (!(uri = malloc(n + 32)) || !(idx_path = malloc(n + 8)))
+        goto nomem;
+    snprintf(uri, n + 32, "file:%s?mode=ro", path);
+    snprintf(idx_path, n + 8, "%s.idx", path);
+    if (sqlite3_open_v2(uri, &g->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+        incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: cannot open: %s", path, g->db ? sqlite3_errmsg(g->db) : "?");
+        goto fail;
+    }
+    sqlite3_stmt *meta = NULL;
+    char build_id[33] = "";
+    int schema = -1;
+    if (sqlite3_prepare_v2(g->db, "SELECT key, value FROM meta", -1, &meta, NULL) != SQLITE_OK) {
+        incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: not an incmap gazetteer (%s)", path, sqlite3_errmsg(g->db));
+        goto fail;
+    }
+    while (sqlite3_step(meta) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(meta, 0);
+        const char *v = (const char *)sqlite3_column_text(meta, 1);
+        if (k && v && !strcmp(k, "build_id"))
+            snprintf(build_id, sizeof build_id, "%s", v);
+        if (k && v && !strcmp(k, "schema_version"))
+            schema = atoi(v);
+    }
+    sqlite3_finalize(meta);
+    if (schema != INCMAP_GAZETTEER_SCHEMA) {
+        incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: gazetteer schema %d, this incmap reads %d: rebuild it", path,
+                    schema, INCMAP_GAZETTEER_SCHEMA);
+        goto fail;
+    }
+    if ((fd = open(idx_path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0) {
+        incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: cannot open the name index: %s (rebuild the gazetteer)", idx_path,
+                    strerror(errno));
+        goto fail;
+    }
+    g->map_len = (size_t)st.st_size;
+    g->map = g->map_len ? mmap(NULL, g->map_len, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+    if (g->map == MAP_FAILED) {
+        g->map = NULL;
+        incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: cannot map the name index: %s", idx_path,
+                    g->map_len ? strerror(errno) : "empty file");
+        goto fail;
+    }
+    close(fd);
+    fd = -1;
+    if (check_index(g, idx_path, build_id, err) != INCMAP_OK)
+        goto fail;
+    if (sqlite3_prepare_v2(g->db,
+                           "SELECT p.name, p.fclass, p.fcode, p.country, coalesce(a1.name, ''), coalesce(a2.name, ''),"
+                           " p.lat, p.lon, p.population FROM place p"
+                           " LEFT JOIN admin1 a1 ON a1.code = p.country || '.' || p.admin1"
+                           " LEFT JOIN admin2 a2 ON a2.code = p.country || '.' || p.admin1 || '.' || p.admin2"
+                           " WHERE p.geonameid = ?1",
+                           -1, &g->details, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(g->db, "SELECT geonameid FROM place WHERE country = ?1 AND fcode = 'ADM1'", -1,
+                           &g->admin1_of, NULL) != SQLITE_OK) {
+        incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: not an incmap gazetteer (%s)", path, sqlite3_errmsg(g->db));
+        goto fail;
+    }
+    free(uri);
+    free(idx_path);
+    return g;
+nomem:
+    incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory opening the gazetteer");
+fail:
+    if (fd >= 0)
+        close(fd);
+    free(uri);
+    free(idx_path);
+    incmap_gazetteer_close(g);
+    return NULL;
+}
+
+void incmap_gazetteer_close(incmap_gazetteer *g)
+{
+    if (!g)
+        return;
+    sqlite3_finalize(g->details);
+    sqlite3_finalize(g->admin1_of);
+    sqlite3_close(g->db);
+    if (g->map)
+        munmap((void *)g->map, g->map_len);
+    free(g->path);
+    free(g);
+}
+
+const char *incmap_gazetteer_path(const incmap_gazetteer *g)
+{
+    return g->path;
+}
+
+int incmap_gazetteer_probe(const incmap_gazetteer *g, const char *key, size_t len, int fuzzy,
+                           const incmap_gz_posting **out, size_t *n_out, int *longer)
+{
+    uint64_t h = incmap_hash(key, len, fuzzy ? 1 : 0);
+    size_t mask = (size_t)g->h->n_buckets - 1;
+    *n_out = 0;
+    *longer = 0;
+    for (size_t i = h & mask, probes = 0; probes <= mask; i = (i + 1) & mask, probes++) {
+        const index_bucket *b = &g->buckets[i];
+        if (!b->key_plus1)
+            return 0;
+        if (b->check != (uint32_t)(h >> 32) || b->key_plus1 > g->h->n_keys)
+            continue;
+        const index_key *k = &g->keys[b->key_plus1 - 1];
+        if (k->key_off >= g->h->strings_size)
+            continue;
+        const char *s = g->strings + k->key_off;
+        if (strncmp(s, key, len) != 0 || s[len])
+            continue;
+        if ((uint64_t)k->post_off + k->post_count > g->h->n_postings)
+            return 0; /* corrupt: treat as unknown rather than read out of bounds */
+        *out = g->posts + k->post_off;
+        *n_out = k->post_count;
+        *longer = (k->flags & INDEX_KEY_LONGER) != 0;
+        return 1;
+    }
+    return 0;
+}
+
+const incmap_gz_record *incmap_gazetteer_record(const incmap_gazetteer *g, uint32_t i)
+{
+    return i < g->h->n_records ? &g->rec[i] : NULL;
+}
+
+const char *incmap_gazetteer_string(const incmap_gazetteer *g, uint32_t off)
+{
+    return off < g->h->strings_size ? g->strings + off : "";
+}
+
+size_t incmap_gazetteer_n_records(const incmap_gazetteer *g)
+{
+    return (size_t)g->h->n_records;
+}
+
+const incmap_gz_record *incmap_gazetteer_find(const incmap_gazetteer *g, int64_t id)
+{
+    size_t lo = 0, hi = (size_t)g->h->n_records;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (g->rec[mid].geonameid < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < g->h->n_records && g->rec[lo].geonameid == id ? &g->rec[lo] : NULL;
+}
+
+static const char *col(sqlite3_stmt *st, int i, incmap_arena *a)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+    return incmap_arena_strdup(a, s ? s : "");
+}
+
+incmap_status incmap_gazetteer_details(incmap_gazetteer *g, int64_t id, incmap_arena *arena, incmap_gz_details *out,
+                                       incmap_error *err)
+{
+    sqlite3_stmt *st = g->details;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return incmap_fail(err, rc == SQLITE_DONE ? INCMAP_ERR_GAZETTEER : INCMAP_ERR_DB,
+                           "%s: geonameid %lld: %s", g->path, (long long)id,
+                           rc == SQLITE_DONE ? "not in the gazetteer" : sqlite3_errmsg(g->db));
+    }
+    out->geonameid = id;
+    out->name = col(st, 0, arena);
+    out->feature_class = col(st, 1, arena);
+    out->feature_code = col(st, 2, arena);
+    out->country = col(st, 3, arena);
+    out->admin1 = col(st, 4, arena);
+    out->admin2 = col(st, 5, arena);
+    out->lat = sqlite3_column_double(st, 6);
+    out->lon = sqlite3_column_double(st, 7);
+    out->population = sqlite3_column_int64(st, 8);
+    sqlite3_reset(st);
+    if (!out->name || !out->admin2)
+        return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+    return INCMAP_OK;
+}
+
+incmap_status incmap_gazetteer_admin1_of(incmap_gazetteer *g, const char *cc, int64_t **out, size_t *n,
+                                         incmap_error *err)
+{
+    sqlite3_stmt *st = g->admin1_of;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, cc, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (incmap_grow(out, &cap, *n + 1, sizeof **out)) {
+            sqlite3_reset(st);
+            return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+        }
+        (*out)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    return INCMAP_OK;
+}

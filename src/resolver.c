@@ -1,0 +1,452 @@
+/* resolver.c: candidate scoring in document context.
+ *
+ * Two passes. The first scores each mention's candidates on what the mention alone says
+ * (feature type, population, name quality, a cue such as "la région de", a "(Mali)" after it)
+ * plus the countries the article names. Confident first-pass choices become anchors; the
+ * second pass adds closeness to the anchors (geodesic distance, PROJ) and the admin regions the
+ * article names. Repeated mentions of one name then share the reading with the most support. */
+#include "resolver.h"
+
+#include <geodesic.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CANDIDATES 400
+#define ACCEPT 0.60         /* below this, "no good candidate" */
+#define ANCHOR_MARGIN 0.15  /* a first-pass choice this far ahead of the runner-up is an anchor */
+
+double incmap_distance_km(double lat1, double lon1, double lat2, double lon2)
+{
+    struct geod_geodesic g;
+    double s12 = 0;
+    geod_init(&g, 6378137.0, 1 / 298.257223563);
+    geod_inverse(&g, lat1, lon1, lat2, lon2, &s12, NULL, NULL);
+    return s12 / 1000.0;
+}
+
+int incmap_is_country_code(const char *fcode)
+{
+    return strncmp(fcode, "PCL", 3) == 0 || strcmp(fcode, "TERR") == 0;
+}
+
+static int is_adm(const incmap_gz_record *r, const char *level)
+{
+    return r->fclass == 'A' && strncmp(r->fcode, level, 8) == 0;
+}
+
+/* What kind of thing a news text most often means by a name, before any context. */
+static double feature_prior(const incmap_gz_record *r)
+{
+    const char *c = r->fcode;
+    if (incmap_is_country_code(c))
+        return 1.0;
+    if (r->fclass == 'P') {
+        if (!strcmp(c, "PPLC"))
+            return 0.95;
+        if (!strcmp(c, "PPLA"))
+            return 0.90;
+        if (!strncmp(c, "PPLA", 4))
+            return 0.86;
+        if (!strcmp(c, "PPLH") || !strcmp(c, "PPLQ") || !strcmp(c, "PPLW"))
+            return 0.45;
+        return 0.80;
+    }
+    if (r->fclass == 'A') {
+        if (!strcmp(c, "ADM1"))
+            return 0.84;
+        if (!strcmp(c, "ADM2"))
+            return 0.74;
+        return 0.66;
+    }
+    if (r->fclass == 'L')
+        return 0.55; /* areas and regions: "Azawad", "Liptako" */
+    if (r->fclass == 'S')
+        return 0.45;
+    return 0.35; /* streams, hills, wells, forests */
+}
+
+static double name_quality(uint16_t kind)
+{
+    if (kind & (INCMAP_NAME_MAIN | INCMAP_NAME_ALT | INCMAP_NAME_CURATED)) {
+        if (!(kind & (INCMAP_NAME_NUMERAL | INCMAP_NAME_SQUASHED | INCMAP_NAME_FUZZY)))
+            return 0;
+    }
+    if (kind & INCMAP_NAME_FUZZY)
+        return -0.22;
+    if (kind & INCMAP_NAME_SQUASHED)
+        return -0.05;
+    return -0.03; /* numeral stripped */
+}
+
+typedef struct {
+    const incmap_gz_record *rec;
+    uint16_t kind;
+    double base, score;
+    double near_km; /* to the nearest anchor, or -1 */
+} cand;
+
+typedef struct {
+    cand *c;
+    size_t n;
+    size_t best, second;
+    int anchor;
+    char key[128]; /* the normalised mention, for one sense per discourse */
+} mention_state;
+
+typedef struct {
+    char cc[3];
+    double weight;
+} country_count;
+
+static double country_weight(const country_count *cs, size_t n, const char *cc)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!memcmp(cs[i].cc, cc, 2))
+            return cs[i].weight;
+    return 0;
+}
+
+static void add_country(country_count *cs, size_t *n, size_t cap, const char *cc, double w)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (!memcmp(cs[i].cc, cc, 2)) {
+            cs[i].weight += w;
+            return;
+        }
+    if (*n < cap) {
+        memcpy(cs[*n].cc, cc, 2);
+        cs[*n].cc[2] = 0;
+        cs[*n].weight = w;
+        (*n)++;
+    }
+}
+
+static void pick(mention_state *s)
+{
+    s->best = s->second = (size_t)-1;
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->best == (size_t)-1 || s->c[i].score > s->c[s->best].score ||
+            (s->c[i].score == s->c[s->best].score && s->c[i].rec->geonameid < s->c[s->best].rec->geonameid)) {
+            s->second = s->best;
+            s->best = i;
+        } else if (s->second == (size_t)-1 || s->c[i].score > s->c[s->second].score) {
+            s->second = i;
+        }
+    }
+}
+
+static const char *direction_before(const incmap_resolver *r, const incmap_mention *m)
+{
+    /* "le nord du Togo", "northern Togo", "el norte de Malí": a direction word up to 3 words
+     * before the area's name. */
+    const incmap_wordlist *dirs = incmap_lexicon_list(r->lex, r->lang, "directions");
+    const incmap_tokens *t = r->toks;
+    int seen = 0;
+    for (size_t j = m->tok_first; j-- > 0 && seen < 3;) {
+        if (t->tok[j].sentence != t->tok[m->tok_first].sentence)
+            break;
+        if (!(t->tok[j].flags & INCMAP_TOK_WORD))
+            continue;
+        seen++;
+        const char *v = incmap_wordlist_get(dirs, incmap_tok_norm(t, j), t->tok[j].norm_len);
+        if (v)
+            return v;
+    }
+    return NULL;
+}
+
+/* The ADM1 of country cc lying furthest in direction dir (N, S, E, W, NE, ..., C). */
+static const incmap_gz_record *extreme_admin1(const incmap_resolver *r, const incmap_gz_record *country,
+                                              const char *dir)
+{
+    int64_t *ids = NULL;
+    size_t n = 0;
+    char cc[3] = {country->cc[0], country->cc[1], 0};
+    if (incmap_gazetteer_admin1_of(r->gz, cc, &ids, &n, NULL) != INCMAP_OK || !n) {
+        free(ids);
+        return NULL;
+    }
+    double dy = strchr(dir, 'N') ? 1 : strchr(dir, 'S') ? -1 : 0;
+    double dx = strchr(dir, 'E') ? 1 : strchr(dir, 'W') ? -1 : 0;
+    /* the centre of the country's regions, to measure "north" from */
+    double clat = 0, clon = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const incmap_gz_record *a = incmap_gazetteer_find(r->gz, ids[i]);
+        if (a) {
+            clat += a->lat;
+            clon += a->lon;
+            k++;
+        }
+    }
+    const incmap_gz_record *best = NULL;
+    double best_v = -1e9;
+    for (size_t i = 0; k && i < n; i++) {
+        const incmap_gz_record *a = incmap_gazetteer_find(r->gz, ids[i]);
+        if (!a)
+            continue;
+        double y = a->lat - clat / (double)k, x = a->lon - clon / (double)k;
+        double v = (dx == 0 && dy == 0) ? -(x * x + y * y) : dy * y + dx * x;
+        if (v > best_v) {
+            best_v = v;
+            best = a;
+        }
+    }
+    free(ids);
+    return best;
+}
+
+static int precision_of(const incmap_gz_record *rec)
+{
+    if (incmap_is_country_code(rec->fcode) || is_adm(rec, "ADM1") || rec->fclass == 'L')
+        return 3;
+    if (rec->fclass == 'A')
+        return 2;
+    return 1;
+}
+
+static void fmt_place(incmap_buf *b, const incmap_resolver *r, const incmap_gz_record *rec)
+{
+    incmap_buf_printf(b, "%s (%.2s %s %s)", incmap_gazetteer_string(r->gz, rec->name_off), rec->cc, rec->fcode,
+                      incmap_gazetteer_string(r->gz, rec->admin1_off));
+}
+
+/* For an unresolved mention: the finest area named in the same sentence. */
+static void fallback(const incmap_resolver *r, const incmap_mention *ms, size_t n, const incmap_resolution *out,
+                     size_t i, incmap_resolution *res, incmap_buf *why)
+{
+    const incmap_tokens *t = r->toks;
+    int sent = t->tok[ms[i].tok_first].sentence;
+    const incmap_gz_record *area = NULL;
+    size_t area_m = 0;
+    int area_rank = 0; /* 4 town nearby, 3 ADM2, 2 ADM1, 1 country */
+    for (size_t j = 0; j < n; j++) {
+        if (j == i || !out[j].rec || t->tok[ms[j].tok_first].sentence != sent)
+            continue;
+        const incmap_gz_record *a = out[j].rec;
+        int rank = incmap_is_country_code(a->fcode) ? 1 : is_adm(a, "ADM1") ? 2 : a->fclass == 'A' ? 3 : 4;
+        if (rank > area_rank) {
+            area_rank = rank;
+            area = a;
+            area_m = j;
+        }
+    }
+    if (!area) {
+        incmap_buf_puts(why, "; no area named in the sentence to fall back on");
+        return;
+    }
+    const char *dir = direction_before(r, &ms[area_m]);
+    if (dir && area_rank == 1) {
+        const incmap_gz_record *ext = extreme_admin1(r, area, dir);
+        if (ext) {
+            res->fallback = ext;
+            res->geo_precision = 3;
+            incmap_buf_printf(why, "; fallback: the %s region of the country named with it, ", dir);
+            fmt_place(why, r, ext);
+            return;
+        }
+    }
+    res->fallback = area;
+    res->geo_precision = area_rank == 4 ? 2 : area_rank == 3 ? 2 : 3;
+    incmap_buf_puts(why, "; fallback: the area named in the same sentence, ");
+    fmt_place(why, r, area);
+}
+
+static void score_pass(const incmap_resolver *r, const incmap_mention *ms, size_t n, mention_state *st,
+                       const country_count *countries, size_t n_countries, int second)
+{
+    /* anchors and named regions from the first pass */
+    for (size_t i = 0; i < n; i++) {
+        mention_state *s = &st[i];
+        for (size_t k = 0; k < s->n; k++) {
+            cand *c = &s->c[k];
+            c->score = c->base;
+            double cw = country_weight(countries, n_countries, c->rec->cc);
+            if (cw > 0)
+                c->score += 0.25 * (cw >= 2 ? 1.0 : cw / 2);
+            else if (n_countries && c->rec->population < 100000 && !incmap_is_country_code(c->rec->fcode))
+                c->score -= 0.15; /* the article is about other countries */
+            if (!second)
+                continue;
+            c->near_km = -1;
+            for (size_t j = 0; j < n; j++) {
+                if (j == i || !st[j].anchor || !strcmp(st[j].key, s->key))
+                    continue;
+                const incmap_gz_record *a = st[j].c[st[j].best].rec;
+                if (incmap_is_country_code(a->fcode))
+                    continue;
+                if (is_adm(a, "ADM1") && c->rec->admin1_off && c->rec->admin1_off == a->admin1_off &&
+                    !memcmp(c->rec->cc, a->cc, 2)) {
+                    c->score += 0.25; /* inside a region the article names */
+                    continue;
+                }
+                double d = incmap_distance_km(c->rec->lat, c->rec->lon, a->lat, a->lon);
+                if (c->near_km < 0 || d < c->near_km)
+                    c->near_km = d;
+            }
+            if (c->near_km >= 0)
+                c->score += 0.30 * exp(-c->near_km / 200.0);
+        }
+        pick(s);
+    }
+}
+
+incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms, size_t n, incmap_resolution *out,
+                             incmap_error *err)
+{
+    mention_state *st = calloc(n ? n : 1, sizeof *st);
+    country_count countries[64];
+    size_t n_countries = 0;
+    incmap_buf why = {0};
+    incmap_status rc = INCMAP_OK;
+    if (!st)
+        return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+
+    /* Candidates and their context-free scores. */
+    for (size_t i = 0; i < n; i++) {
+        const incmap_mention *m = &ms[i];
+        mention_state *s = &st[i];
+        incmap_buf k = {0};
+        incmap_normalize(r->text + m->start, m->end - m->start, &k);
+        snprintf(s->key, sizeof s->key, "%s", k.s ? k.s : "");
+        incmap_buf_free(&k);
+        size_t np = m->n_posts < MAX_CANDIDATES ? m->n_posts : MAX_CANDIDATES;
+        s->c = calloc(np ? np : 1, sizeof *s->c);
+        if (!s->c) {
+            rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        for (size_t k2 = 0; k2 < np; k2++) {
+            const incmap_gz_record *rec = incmap_gazetteer_record(r->gz, m->posts[k2].record);
+            if (!rec)
+                continue;
+            cand *c = &s->c[s->n++];
+            c->rec = rec;
+            c->kind = m->posts[k2].kind;
+            c->base = feature_prior(rec) + name_quality(c->kind);
+            c->base += 0.12 * fmin(1.0, log10((double)rec->population + 1) / 7.0);
+            if (m->country_hint[0])
+                c->base += memcmp(m->country_hint, rec->cc, 2) == 0 ? 0.6 : -0.6;
+            if ((m->cue == CUE_ADM1 && is_adm(rec, "ADM1")) || (m->cue == CUE_ADM2 && is_adm(rec, "ADM2")) ||
+                (m->cue == CUE_ADM3 && rec->fclass == 'A' && !is_adm(rec, "ADM1")) ||
+                (m->cue == CUE_COUNTRY && incmap_is_country_code(rec->fcode)))
+                c->base += 0.5;
+            else if (m->cue == CUE_PPL && rec->fclass == 'P')
+                c->base += 0.15;
+            /* Acronyms in capitals ("RNI", "PCNS") are organisations far more often than villages. */
+            if ((r->toks->tok[m->tok_first].flags & INCMAP_TOK_UPPER) && m->tok_first == m->tok_last &&
+                !incmap_is_country_code(rec->fcode) && rec->population < 5000)
+                c->base -= 0.4;
+        }
+        pick(s);
+        if (s->best != (size_t)-1 && !m->fuzzy && incmap_is_country_code(s->c[s->best].rec->fcode))
+            add_country(countries, &n_countries, 64, s->c[s->best].rec->cc, 1.0);
+    }
+    /* Demonyms ("malien", "burkinabè") name a country too, with less weight. */
+    const incmap_wordlist *dem = incmap_lexicon_list(r->lex, r->lang, "demonyms");
+    for (size_t i = 0; i < r->toks->n; i++) {
+        const char *cc = incmap_wordlist_get(dem, incmap_tok_norm(r->toks, i), r->toks->tok[i].norm_len);
+        if (cc && strlen(cc) == 2)
+            add_country(countries, &n_countries, 64, cc, 0.5);
+    }
+
+    score_pass(r, ms, n, st, countries, n_countries, 0);
+    for (size_t i = 0; i < n; i++) {
+        mention_state *s = &st[i];
+        s->anchor = s->best != (size_t)-1 && s->c[s->best].score >= ACCEPT && !ms[i].fuzzy &&
+                    (s->second == (size_t)-1 || s->c[s->best].score - s->c[s->second].score >= ANCHOR_MARGIN);
+    }
+    score_pass(r, ms, n, st, countries, n_countries, 1);
+
+    /* One sense per discourse: mentions of the same name take the candidate with the most summed
+     * support, unless a mention's own evidence ("(Mali)", a cue) disagrees. */
+    for (size_t i = 0; i < n; i++) {
+        if (st[i].best == (size_t)-1)
+            continue;
+        for (size_t j = i + 1; j < n; j++) {
+            if (st[j].best == (size_t)-1 || strcmp(st[i].key, st[j].key) ||
+                st[i].c[st[i].best].rec == st[j].c[st[j].best].rec)
+                continue;
+            size_t weaker = st[i].c[st[i].best].score >= st[j].c[st[j].best].score ? j : i;
+            size_t stronger = weaker == j ? i : j;
+            if (ms[weaker].country_hint[0] || ms[weaker].cue)
+                continue;
+            const incmap_gz_record *want = st[stronger].c[st[stronger].best].rec;
+            for (size_t k = 0; k < st[weaker].n; k++)
+                if (st[weaker].c[k].rec == want) {
+                    st[weaker].second = st[weaker].best;
+                    st[weaker].best = k;
+                }
+        }
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        mention_state *s = &st[i];
+        incmap_resolution *res = &out[i];
+        memset(res, 0, sizeof *res);
+        incmap_buf_clear(&why);
+        const cand *b = s->best != (size_t)-1 ? &s->c[s->best] : NULL;
+        const cand *r2 = s->second != (size_t)-1 ? &s->c[s->second] : NULL;
+        int ok = b && b->score >= ACCEPT;
+        if (ok && ms[i].fuzzy && !(country_weight(countries, n_countries, b->rec->cc) > 0 ||
+                                   (b->near_km >= 0 && b->near_km < 300)))
+            ok = 0; /* a spelling variant needs the article's context to back it */
+        if (ms[i].unknown) {
+            incmap_buf_puts(&why, "announced as a place by the words before it; not in the gazetteer");
+        } else if (!b) {
+            incmap_buf_puts(&why, "no candidate");
+        } else {
+            incmap_buf_printf(&why, "%s%s %s", ok ? "" : "no good candidate: best ", b->rec->fcode,
+                              (b->kind & INCMAP_NAME_FUZZY)      ? "spelling variant"
+                              : (b->kind & INCMAP_NAME_NUMERAL)  ? "name without its numeral"
+                              : (b->kind & INCMAP_NAME_SQUASHED) ? "name without spaces"
+                                                                 : "exact name");
+            if (b->rec->population)
+                incmap_buf_printf(&why, ", pop %u", b->rec->population);
+            double cw = country_weight(countries, n_countries, b->rec->cc);
+            if (cw > 0)
+                incmap_buf_printf(&why, ", country %.2s named in the text", b->rec->cc);
+            if (ms[i].country_hint[0])
+                incmap_buf_printf(&why, ", (%s) after the name", ms[i].country_hint);
+            if (ms[i].cue)
+                incmap_buf_puts(&why, ", cue word before it");
+            if (b->near_km >= 0)
+                incmap_buf_printf(&why, ", %.0f km from another place in the text", b->near_km);
+            incmap_buf_printf(&why, ", score %.2f", b->score);
+            if (r2) {
+                incmap_buf_puts(&why, "; runner-up ");
+                fmt_place(&why, r, r2->rec);
+                incmap_buf_printf(&why, " %.2f", r2->score);
+            }
+        }
+        if (ok) {
+            res->rec = b->rec;
+            double margin = r2 ? b->score - r2->score : 0.5;
+            res->score = fmin(1.0, fmax(0.0, 0.5 * fmin(1.0, b->score / 1.3) + fmin(0.5, margin)));
+            res->geo_precision = precision_of(b->rec);
+        } else {
+            res->score = b ? fmin(0.5, fmax(0.0, b->score / 2)) : 0;
+            res->geo_precision = 0;
+        }
+        res->why = incmap_arena_strdup(r->arena, why.s ? why.s : "");
+    }
+    /* Fallbacks need every resolved area, so they come last. */
+    for (size_t i = 0; i < n; i++) {
+        if (out[i].rec)
+            continue;
+        incmap_buf_clear(&why);
+        incmap_buf_puts(&why, out[i].why);
+        fallback(r, ms, n, out, i, &out[i], &why);
+        out[i].why = incmap_arena_strdup(r->arena, why.s ? why.s : "");
+    }
+    if (why.oom)
+        rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+out:
+    for (size_t i = 0; i < n; i++)
+        free(st[i].c);
+    free(st);
+    incmap_buf_free(&why);
+    return rc;
+}

@@ -1,0 +1,403 @@
+/* tagger.c: toponym mentions from tokens. */
+#include "tagger.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_NAME_WORDS 8
+
+int incmap_edit_distance(const char *a, size_t na, const char *b, size_t nb)
+{
+    if (na > 255)
+        na = 255;
+    if (nb > 255)
+        nb = 255;
+    int row[256];
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= na; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= nb; j++) {
+            int up = row[j];
+            int best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[nb];
+}
+
+static int is_word(const incmap_tokens *t, size_t i)
+{
+    return i < t->n && (t->tok[i].flags & INCMAP_TOK_WORD);
+}
+
+/* Two words belong to one name when only a space, a hyphen or an apostrophe separates them. */
+static int joined(const char *text, const incmap_tokens *t, size_t a, size_t b)
+{
+    if (t->tok[a].sentence != t->tok[b].sentence)
+        return 0;
+    const unsigned char *p = (const unsigned char *)text + t->tok[a].end;
+    const unsigned char *e = (const unsigned char *)text + t->tok[b].start;
+    if (e - p > 4 || e == p)
+        return 0;
+    int spaces = 0;
+    while (p < e) {
+        if (*p == ' ') {
+            spaces++;
+            p++;
+        } else if (*p == '-' || *p == '\'') {
+            p++;
+        } else if (e - p >= 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0x99 || p[2] == 0x90 || p[2] == 0x91)) {
+            p += 3; /* ’ ‐ ‑ */
+        } else {
+            return 0;
+        }
+    }
+    return spaces <= 1;
+}
+
+/* The next word token after i in the same name (skipping hyphen and apostrophe tokens). */
+static size_t next_word(const char *text, const incmap_tokens *t, size_t i)
+{
+    for (size_t j = i + 1; j < t->n && j <= i + 3; j++) {
+        if (is_word(t, j))
+            return joined(text, t, i, j) ? j : (size_t)-1;
+    }
+    return (size_t)-1;
+}
+
+/* The word k words before token i in the same sentence, or -1. */
+static size_t word_before(const incmap_tokens *t, size_t i, int k)
+{
+    for (size_t j = i; j-- > 0;) {
+        if (t->tok[j].sentence != t->tok[i].sentence)
+            return (size_t)-1;
+        if (is_word(t, j) && --k == 0)
+            return j;
+    }
+    return (size_t)-1;
+}
+
+/* Does the phrase just before token i (up to the list's longest entry) appear in the list?
+ * Returns the entry's value, or NULL. Punctuation other than an apostrophe breaks a phrase. */
+static const char *phrase_before(const char *text, const incmap_tokens *t, size_t i, const incmap_wordlist *w)
+{
+    int max = incmap_wordlist_max_words(w);
+    size_t first[MAX_NAME_WORDS];
+    int n = 0;
+    size_t j = i;
+    while (n < max && n < MAX_NAME_WORDS) {
+        size_t prev = word_before(t, j, 1);
+        if (prev == (size_t)-1)
+            break;
+        /* only spaces and apostrophes between the words of a cue */
+        for (size_t k = t->tok[prev].end; k < t->tok[j].start; k++) {
+            char c = text[k];
+            if (c != ' ' && c != '\'' && (unsigned char)c < 0x80)
+                return NULL;
+        }
+        first[n++] = prev;
+        j = prev;
+    }
+    incmap_buf key = {0};
+    const char *found = NULL;
+    for (int m = n; m >= 1 && !found; m--) {
+        incmap_buf_clear(&key);
+        for (int k = m - 1; k >= 0; k--) {
+            if (key.len)
+                incmap_buf_putc(&key, ' ');
+            incmap_buf_append(&key, incmap_tok_norm(t, first[k]), t->tok[first[k]].norm_len);
+        }
+        if (key.len)
+            found = incmap_wordlist_get(w, key.s, key.len);
+    }
+    incmap_buf_free(&key);
+    return found;
+}
+
+static incmap_cue cue_of(const char *v)
+{
+    if (!v)
+        return CUE_NONE;
+    if (!strcmp(v, "ADM1"))
+        return CUE_ADM1;
+    if (!strcmp(v, "ADM2"))
+        return CUE_ADM2;
+    if (!strcmp(v, "ADM3"))
+        return CUE_ADM3;
+    if (!strcmp(v, "PPL"))
+        return CUE_PPL;
+    if (!strcmp(v, "COUNTRY"))
+        return CUE_COUNTRY;
+    return CUE_NONE;
+}
+
+/* Longest run of words from token i that a list (organisations, people) contains; returns the
+ * last token of the run or -1. */
+static size_t list_match(const char *text, const incmap_tokens *t, size_t i, const incmap_wordlist *w)
+{
+    int max = incmap_wordlist_max_words(w);
+    incmap_buf key = {0};
+    size_t best = (size_t)-1;
+    size_t j = i;
+    for (int n = 0; n < max && j != (size_t)-1; n++) {
+        if (key.len)
+            incmap_buf_putc(&key, ' ');
+        incmap_buf_append(&key, incmap_tok_norm(t, j), t->tok[j].norm_len);
+        if (incmap_wordlist_get(w, key.s, key.len))
+            best = j;
+        j = next_word(text, t, j);
+    }
+    incmap_buf_free(&key);
+    return best;
+}
+
+typedef struct {
+    const incmap_tagger *tg;
+    const char *text;
+    const incmap_tokens *t;
+    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues;
+    /* surnames of people seen so far ("Zuma" after "Jacob Zuma"), as token norms */
+    const char **people;
+    size_t n_people, cap_people;
+} scan;
+
+static int is_person_word(const scan *s, const char *norm, size_t len)
+{
+    if (incmap_wordlist_get(s->persons, norm, len))
+        return 1;
+    for (size_t i = 0; i < s->n_people; i++)
+        if (strlen(s->people[i]) == len && memcmp(s->people[i], norm, len) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_cap(const incmap_tokens *t, size_t i)
+{
+    return is_word(t, i) && (t->tok[i].flags & INCMAP_TOK_CAP);
+}
+
+/* A person: a title or a given name followed by capitalised words. Returns the last token of
+ * the person's name, or -1, and remembers the surname for later mentions. */
+static size_t person_at(scan *s, size_t i)
+{
+    const incmap_tokens *t = s->t;
+    int titled = phrase_before(s->text, t, i, s->titles) != NULL;
+    int given = incmap_wordlist_get(s->given, incmap_tok_norm(t, i), t->tok[i].norm_len) != NULL;
+    size_t j = i, last = (size_t)-1;
+    if (!titled && !given)
+        return (size_t)-1;
+    /* the name runs over capitalised words (and particles such as "de", "al", "ag") */
+    for (int n = 0; n < 5 && j != (size_t)-1; n++) {
+        if (is_cap(t, j))
+            last = j;
+        else if (t->tok[j].norm_len > 3)
+            break;
+        j = next_word(s->text, t, j);
+    }
+    if (last == (size_t)-1 || (given && !titled && last == i))
+        return given && !titled ? (size_t)-1 : last; /* a given name alone is not enough */
+    char *surname = malloc(t->tok[last].norm_len + 1);
+    if (surname && !incmap_grow(&s->people, &s->cap_people, s->n_people + 1, sizeof *s->people)) {
+        memcpy(surname, incmap_tok_norm(t, last), t->tok[last].norm_len);
+        surname[t->tok[last].norm_len] = 0;
+        s->people[s->n_people++] = surname;
+    } else {
+        free(surname);
+    }
+    return last;
+}
+
+static int push_mention(incmap_mentions *out, const incmap_mention *m)
+{
+    if (incmap_grow(&out->v, &out->cap, out->n + 1, sizeof *out->v))
+        return -1;
+    out->v[out->n++] = *m;
+    return 0;
+}
+
+/* "(Mali)" right after a mention: copies the country's ISO code into cc. */
+static void country_after(const scan *s, size_t last, char cc[3])
+{
+    const incmap_tokens *t = s->t;
+    size_t j = last + 1;
+    cc[0] = 0;
+    if (j + 2 >= t->n || (t->tok[j].flags & INCMAP_TOK_PUNCT) == 0 || s->text[t->tok[j].start] != '(')
+        return;
+    size_t w = j + 1;
+    if (!is_cap(t, w))
+        return;
+    const incmap_gz_posting *p;
+    size_t n;
+    int longer;
+    if (!incmap_gazetteer_probe(s->tg->gz, incmap_tok_norm(t, w), t->tok[w].norm_len, 0, &p, &n, &longer))
+        return;
+    for (size_t k = 0; k < n; k++) {
+        const incmap_gz_record *r = incmap_gazetteer_record(s->tg->gz, p[k].record);
+        if (r && strncmp(r->fcode, "PCL", 3) == 0 && r->cc[0]) {
+            memcpy(cc, r->cc, 2);
+            cc[2] = 0;
+            return;
+        }
+    }
+}
+
+/* Fuzzy look-up of the capitalised run starting at i: the skeleton table, checked by edit
+ * distance against the indexed spelling. */
+static size_t fuzzy_match(const scan *s, size_t i, const incmap_gz_posting **posts, size_t *n_posts)
+{
+    const incmap_tokens *t = s->t;
+    size_t ends[3];
+    int n = 0;
+    for (size_t j = i; j != (size_t)-1 && n < 3 && is_cap(t, j); j = next_word(s->text, t, j))
+        ends[n++] = j;
+    incmap_buf sq = {0}, sk = {0};
+    size_t found = (size_t)-1;
+    for (int m = n; m >= 1 && found == (size_t)-1; m--) {
+        incmap_buf_clear(&sq);
+        for (size_t j = i;; j = next_word(s->text, t, j)) {
+            incmap_buf_append(&sq, incmap_tok_norm(t, j), t->tok[j].norm_len);
+            if (j == ends[m - 1])
+                break;
+        }
+        if (sq.len < 6)
+            continue;
+        incmap_buf_clear(&sk);
+        incmap_gazetteer_skeleton(sq.s, sq.len, &sk);
+        const incmap_gz_posting *p;
+        size_t np;
+        int longer;
+        if (sk.len < 4 || !incmap_gazetteer_probe(s->tg->gz, sk.s, sk.len, 1, &p, &np, &longer) || !np)
+            continue;
+        int limit = sq.len >= 10 ? 2 : 1;
+        for (size_t k = 0; k < np; k++) {
+            const char *cand = incmap_gazetteer_string(s->tg->gz, p[k].key_off);
+            if (incmap_edit_distance(sq.s, sq.len, cand, strlen(cand)) <= limit) {
+                *posts = p;
+                *n_posts = np;
+                found = ends[m - 1];
+                break;
+            }
+        }
+    }
+    incmap_buf_free(&sq);
+    incmap_buf_free(&sk);
+    return found;
+}
+
+incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, const incmap_tokens *t,
+                                 incmap_mentions *out)
+{
+    const incmap_lexicon *lex = tg->lex;
+    scan s = {.tg = tg, .text = text, .t = t,
+              .stop = incmap_lexicon_list(lex, tg->lang, "stopwords"),
+              .titles = incmap_lexicon_list(lex, tg->lang, "titles"),
+              .given = incmap_lexicon_list(lex, "common", "given_names"),
+              .persons = incmap_lexicon_list(lex, "common", "persons"),
+              .orgs = incmap_lexicon_list(lex, "common", "organisations"),
+              .cues = incmap_lexicon_list(lex, tg->lang, "cues"),
+              .unknown_cues = incmap_lexicon_list(lex, tg->lang, "unknown_place_cues")};
+    incmap_status rc = INCMAP_OK;
+    incmap_buf key = {0};
+
+    for (size_t i = 0; i < t->n; i++) {
+        if (!is_cap(t, i))
+            continue;
+        size_t skip = list_match(text, t, i, s.orgs);
+        if (skip != (size_t)-1) {
+            i = skip;
+            continue;
+        }
+        if ((skip = person_at(&s, i)) != (size_t)-1) {
+            i = skip;
+            continue;
+        }
+        /* Longest gazetteer name starting here. It must end on a capitalised word or a numeral:
+         * "Nioro du Sahel", "Tibi 1", not "Mopti et". */
+        incmap_mention m = {0};
+        size_t best = (size_t)-1;
+        incmap_buf_clear(&key);
+        for (size_t j = i, n = 0; j != (size_t)-1 && n < MAX_NAME_WORDS; j = next_word(text, t, j), n++) {
+            if (key.len)
+                incmap_buf_putc(&key, ' ');
+            incmap_buf_append(&key, incmap_tok_norm(t, j), t->tok[j].norm_len);
+            const incmap_gz_posting *p;
+            size_t np;
+            int longer;
+            if (!incmap_gazetteer_probe(tg->gz, key.s, key.len, 0, &p, &np, &longer))
+                break;
+            if (np && (t->tok[j].flags & (INCMAP_TOK_CAP | INCMAP_TOK_NUM))) {
+                best = j;
+                m.posts = p;
+                m.n_posts = np;
+            }
+            if (!longer)
+                break;
+        }
+        const char *norm = incmap_tok_norm(t, i);
+        size_t nlen = t->tok[i].norm_len;
+        int single = best == i;
+        if (best != (size_t)-1 && single &&
+            (incmap_wordlist_get(s.stop, norm, nlen) || is_person_word(&s, norm, nlen) || nlen < 2))
+            best = (size_t)-1;
+        if (best == (size_t)-1 && !incmap_wordlist_get(s.stop, norm, nlen) && !is_person_word(&s, norm, nlen) &&
+            !(t->tok[i].flags & INCMAP_TOK_UPPER)) {
+            best = fuzzy_match(&s, i, &m.posts, &m.n_posts);
+            m.fuzzy = best != (size_t)-1;
+        }
+        const char *cue = phrase_before(text, t, i, s.cues);
+        if (best == (size_t)-1 && phrase_before(text, t, i, s.unknown_cues) &&
+            !incmap_wordlist_get(s.stop, norm, nlen)) {
+            /* "le village de Djignandjoaga": a place the gazetteer lacks */
+            best = i;
+            for (size_t j = next_word(text, t, i); j != (size_t)-1 && is_cap(t, j); j = next_word(text, t, j))
+                best = j;
+            m.unknown = 1;
+            m.posts = NULL;
+            m.n_posts = 0;
+        }
+        if (best == (size_t)-1)
+            continue;
+        m.tok_first = i;
+        m.tok_last = best;
+        m.start = t->tok[i].start;
+        m.end = t->tok[best].end;
+        m.cue = cue_of(cue);
+        country_after(&s, best, m.country_hint);
+        if (push_mention(out, &m)) {
+            rc = INCMAP_ERR_NOMEM;
+            break;
+        }
+        i = best;
+    }
+    for (size_t i = 0; i < s.n_people; i++)
+        free((void *)s.people[i]);
+    free(s.people);
+    incmap_buf_free(&key);
+    return rc;
+}
+
+const char *incmap_detect_language(const incmap_lexicon *lex, const incmap_tokens *t)
+{
+    const char *const *langs = incmap_lexicon_languages(lex);
+    const char *best = "fr";
+    size_t best_hits = 0;
+    for (size_t l = 0; langs[l]; l++) {
+        const incmap_wordlist *w = incmap_lexicon_list(lex, langs[l], "function_words");
+        size_t hits = 0;
+        for (size_t i = 0; i < t->n && i < 5000; i++)
+            if (is_word(t, i) && incmap_wordlist_get(w, incmap_tok_norm(t, i), t->tok[i].norm_len))
+                hits++;
+        if (hits > best_hits) {
+            best_hits = hits;
+            best = langs[l];
+        }
+    }
+    return best;
+}

@@ -1,0 +1,433 @@
+/* text.c: decoding, normalisation, tokens and sentences. */
+#include "text.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+int incmap_utf8_decode(const unsigned char *s, size_t n, int32_t *cp)
+{
+    utf8proc_int32_t c;
+    utf8proc_ssize_t k = utf8proc_iterate(s, (utf8proc_ssize_t)(n > 4 ? 4 : n), &c);
+    if (k <= 0)
+        return 0;
+    *cp = c;
+    return (int)k;
+}
+
+/* ---------------------------------------------------------------- decoding */
+
+/* Windows-1252's 0x80-0x9F; the five undefined bytes map to their Latin-1 C1 control. */
+static const uint16_t cp1252_high[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+static int is_binary_byte(unsigned char c)
+{
+    return c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v';
+}
+
+/* Appends cp as UTF-8 and records, for each byte written, the input offset it came from. */
+static int put_cp(incmap_text *t, size_t *cap, int32_t cp, size_t in_off)
+{
+    if (t->len + 5 > *cap) {
+        size_t ncap = *cap * 2 + 16;
+        char *u = realloc(t->utf8, ncap);
+        if (!u)
+            return -1;
+        t->utf8 = u;
+        size_t *m = realloc(t->in_off, ncap * sizeof(size_t));
+        if (!m)
+            return -1;
+        t->in_off = m;
+        *cap = ncap;
+    }
+    utf8proc_ssize_t k = utf8proc_encode_char(cp, (utf8proc_uint8_t *)t->utf8 + t->len);
+    for (utf8proc_ssize_t i = 0; i < k; i++)
+        t->in_off[t->len + (size_t)i] = in_off;
+    t->len += (size_t)k;
+    return 0;
+}
+
+static incmap_status decode_utf16(const unsigned char *b, size_t n, int big_endian, const char *name,
+                                  incmap_text *t, incmap_error *err)
+{
+    size_t cap = n + 16;
+    t->utf8 = malloc(cap);
+    t->in_off = malloc(cap * sizeof(size_t));
+    if (!t->utf8 || !t->in_off)
+        return incmap_fail(err, INCMAP_ERR_NOMEM, "%s: out of memory", name);
+    t->encoding = big_endian ? "UTF-16BE" : "UTF-16LE";
+    for (size_t i = 2; i < n;) {
+        if (i + 1 >= n)
+            return incmap_fail(err, INCMAP_ERR_ENCODING,
+                               "%s: truncated UTF-16 text: odd final byte at offset %zu", name, i);
+        uint32_t u = big_endian ? (uint32_t)(b[i] << 8 | b[i + 1]) : (uint32_t)(b[i + 1] << 8 | b[i]);
+        size_t at = i;
+        i += 2;
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            if (i + 1 >= n)
+                return incmap_fail(err, INCMAP_ERR_ENCODING, "%s: unpaired UTF-16 surrogate at byte offset %zu",
+                                   name, at);
+            uint32_t lo = big_endian ? (uint32_t)(b[i] << 8 | b[i + 1]) : (uint32_t)(b[i + 1] << 8 | b[i]);
+            if (lo < 0xDC00 || lo > 0xDFFF)
+                return incmap_fail(err, INCMAP_ERR_ENCODING, "%s: unpaired UTF-16 surrogate at byte offset %zu",
+                                   name, at);
+            i += 2;
+            u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+        } else if (u >= 0xDC00 && u <= 0xDFFF) {
+            return incmap_fail(err, INCMAP_ERR_ENCODING, "%s: unpaired UTF-16 surrogate at byte offset %zu", name,
+                               at);
+        }
+        if (u < 0x80 && is_binary_byte((unsigned char)u))
+            return incmap_fail(err, INCMAP_ERR_ENCODING,
+                               "%s: control character U+%04X at byte offset %zu: not a text file", name, u, at);
+        if (put_cp(t, &cap, (int32_t)u, at))
+            return incmap_fail(err, INCMAP_ERR_NOMEM, "%s: out of memory", name);
+    }
+    t->in_off[t->len] = n;
+    t->utf8[t->len] = 0;
+    return INCMAP_OK;
+}
+
+incmap_status incmap_text_decode(const char *bytes, size_t n, const char *name, incmap_text *out,
+                                 incmap_error *err)
+{
+    const unsigned char *b = (const unsigned char *)bytes;
+    incmap_text t = {0};
+    incmap_status rc = INCMAP_OK;
+    name = name ? name : "-";
+
+    if (n >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF))) {
+        rc = decode_utf16(b, n, b[0] == 0xFE, name, &t, err);
+        goto done;
+    }
+    size_t skip = (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) ? 3 : 0;
+
+    /* Pass 1: is it valid UTF-8 text? Remember the first invalid sequence and any binary byte. */
+    size_t bad = (size_t)-1;
+    for (size_t i = skip; i < n;) {
+        if (b[i] < 0x80) {
+            if (is_binary_byte(b[i])) {
+                rc = incmap_fail(err, INCMAP_ERR_ENCODING,
+                                 "%s: byte 0x%02X at offset %zu: this is a binary file, not text", name, b[i], i);
+                goto done;
+            }
+            i++;
+            continue;
+        }
+        int32_t cp;
+        int k = incmap_utf8_decode(b + i, n - i, &cp);
+        if (!k) {
+            if (bad == (size_t)-1)
+                bad = i;
+            i++;
+        } else {
+            i += (size_t)k;
+        }
+    }
+    if (bad == (size_t)-1) {
+        t.utf8 = malloc(n - skip + 1);
+        if (!t.utf8) {
+            rc = incmap_fail(err, INCMAP_ERR_NOMEM, "%s: out of memory", name);
+            goto done;
+        }
+        memcpy(t.utf8, b + skip, n - skip);
+        t.len = n - skip;
+        t.utf8[t.len] = 0;
+        t.encoding = skip ? "UTF-8 (BOM)" : "UTF-8";
+        if (skip) {
+            t.in_off = malloc((t.len + 1) * sizeof(size_t));
+            if (!t.in_off) {
+                rc = incmap_fail(err, INCMAP_ERR_NOMEM, "%s: out of memory", name);
+                goto done;
+            }
+            for (size_t i = 0; i <= t.len; i++)
+                t.in_off[i] = i + skip;
+        }
+        goto done;
+    }
+    /* Not UTF-8. Text from old Windows or Latin-1 pages is the common case: every byte is a
+     * character. A UTF-8 BOM followed by invalid bytes is a broken file, not Windows-1252. */
+    if (skip) {
+        rc = incmap_fail(err, INCMAP_ERR_ENCODING, "%s: invalid UTF-8 at byte offset %zu (after a UTF-8 BOM)",
+                         name, bad);
+        goto done;
+    }
+    size_t cap = n + n / 2 + 16;
+    t.utf8 = malloc(cap);
+    t.in_off = malloc(cap * sizeof(size_t));
+    if (!t.utf8 || !t.in_off) {
+        rc = incmap_fail(err, INCMAP_ERR_NOMEM, "%s: out of memory", name);
+        goto done;
+    }
+    t.encoding = "windows-1252";
+    for (size_t i = 0; i < n; i++) {
+        int32_t cp = b[i] < 0x80 ? b[i] : b[i] < 0xA0 ? cp1252_high[b[i] - 0x80] : b[i];
+        if (put_cp(&t, &cap, cp, i)) {
+            rc = incmap_fail(err, INCMAP_ERR_NOMEM, "%s: out of memory", name);
+            goto done;
+        }
+    }
+    t.in_off[t.len] = n;
+    t.utf8[t.len] = 0;
+done:
+    if (rc != INCMAP_OK) {
+        incmap_text_free(&t);
+        return rc;
+    }
+    *out = t;
+    return INCMAP_OK;
+}
+
+void incmap_text_free(incmap_text *t)
+{
+    free(t->utf8);
+    free(t->in_off);
+    memset(t, 0, sizeof *t);
+}
+
+size_t incmap_text_input_offset(const incmap_text *t, size_t off)
+{
+    if (off > t->len)
+        off = t->len;
+    return t->in_off ? t->in_off[off] : off;
+}
+
+/* ---------------------------------------------------------------- normalisation */
+
+/* Letters that Unicode decomposition leaves alone but that readers treat as plain letters:
+ * ligatures, and the open vowels and nasal of Manding orthographies (Sirakɔrɔla = Sirakorola). */
+static const char *fold_special(int32_t cp)
+{
+    switch (cp) {
+    case 0x00E6: return "ae";  /* æ */
+    case 0x0153: return "oe";  /* œ */
+    case 0x00F8: return "o";   /* ø */
+    case 0x0111: return "d";   /* đ */
+    case 0x0142: return "l";   /* ł */
+    case 0x00F0: return "d";   /* ð */
+    case 0x00FE: return "th";  /* þ */
+    case 0x0131: return "i";   /* dotless i */
+    case 0x025B: return "e";   /* ɛ */
+    case 0x0254: return "o";   /* ɔ */
+    case 0x014B: return "ng";  /* ŋ */
+    case 0x0272: return "ny";  /* ɲ */
+    case 0x0257: return "d";   /* ɗ */
+    case 0x0253: return "b";   /* ɓ */
+    case 0x01B4: return "y";   /* ƴ */
+    case 0x0199: return "k";   /* ƙ */
+    case 0x00DF: return "ss";  /* ß */
+    }
+    return NULL;
+}
+
+static int is_word_cp(int32_t cp)
+{
+    if (cp < 0x80)
+        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
+    utf8proc_category_t c = utf8proc_category(cp);
+    return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+           (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) ||
+           (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
+}
+
+/* Appends the folded form of one word code point. */
+static void fold_cp(int32_t cp, incmap_buf *out)
+{
+    if (cp < 0x80) {
+        char c = (char)cp;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        incmap_buf_putc(out, c);
+        return;
+    }
+    utf8proc_int32_t dec[16];
+    int last = 0;
+    utf8proc_ssize_t k = utf8proc_decompose_char(
+        cp, dec, 16, UTF8PROC_CASEFOLD | UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPMARK, &last);
+    if (k < 0 || k > 16)
+        return;
+    for (utf8proc_ssize_t i = 0; i < k; i++) {
+        const char *special = fold_special(dec[i]);
+        if (special) {
+            incmap_buf_puts(out, special);
+        } else if (utf8proc_category(dec[i]) >= UTF8PROC_CATEGORY_MN &&
+                   utf8proc_category(dec[i]) <= UTF8PROC_CATEGORY_ME) {
+            continue; /* a combining mark that decomposition left */
+        } else {
+            utf8proc_uint8_t enc[4];
+            utf8proc_ssize_t m = utf8proc_encode_char(dec[i], enc);
+            incmap_buf_append(out, (const char *)enc, (size_t)m);
+        }
+    }
+}
+
+void incmap_normalize(const char *s, size_t n, incmap_buf *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t start_len = out->len;
+    int in_word = 0;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        int k;
+        if (p[i] < 0x80) {
+            cp = p[i];
+            k = 1;
+        } else if (!(k = incmap_utf8_decode(p + i, n - i, &cp))) {
+            cp = 0xFFFD;
+            k = 1;
+        }
+        i += (size_t)k;
+        if (is_word_cp(cp)) {
+            if (!in_word && out->len > start_len)
+                incmap_buf_putc(out, ' ');
+            in_word = 1;
+            fold_cp(cp, out);
+        } else {
+            in_word = 0;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- tokens and sentences */
+
+const char *incmap_section_name(int section)
+{
+    switch (section) {
+    case INCMAP_SECTION_HEADLINE: return "headline";
+    case INCMAP_SECTION_BOILERPLATE: return "boilerplate";
+    }
+    return "body";
+}
+
+static int push_token(incmap_tokens *t, uint32_t start, uint32_t end, uint32_t flags, const char *s)
+{
+    if (incmap_grow(&t->tok, &t->cap, t->n + 1, sizeof *t->tok))
+        return -1;
+    incmap_token *k = &t->tok[t->n++];
+    k->start = start;
+    k->end = end;
+    k->flags = flags;
+    k->sentence = (int32_t)t->n_sent;
+    k->norm_off = (uint32_t)t->norm.len;
+    if (flags & INCMAP_TOK_WORD)
+        incmap_normalize(s + start, end - start, &t->norm);
+    k->norm_len = (uint32_t)(t->norm.len - k->norm_off);
+    return t->norm.oom ? -1 : 0;
+}
+
+static int close_sentence(incmap_tokens *t, size_t first_tok, size_t end_tok)
+{
+    if (end_tok <= first_tok)
+        return 0;
+    if (incmap_grow(&t->sent, &t->cap_sent, t->n_sent + 1, sizeof *t->sent))
+        return -1;
+    incmap_span *sp = &t->sent[t->n_sent++];
+    sp->start = t->tok[first_tok].start;
+    sp->end = t->tok[end_tok - 1].end;
+    sp->section = INCMAP_SECTION_BODY;
+    return 0;
+}
+
+/* A period after a single capital ("M.", "J.") or after a number inside a date does not end
+ * the sentence. */
+static int is_abbreviation(const incmap_tokens *t, size_t word)
+{
+    const incmap_token *k = &t->tok[word];
+    return (k->flags & INCMAP_TOK_CAP) && k->norm_len == 1;
+}
+
+incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t sent_first = t->n;
+    int hard_break = 0;  /* a line break or a run of spaces since the last token */
+    int soft_break = 0;  /* a sentence-final punctuation mark since the last word */
+    size_t last_word = (size_t)-1;
+    size_t spaces = 0;
+    if (n > UINT32_MAX)
+        return INCMAP_ERR_LIMIT;
+
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        int k = p[i] < 0x80 ? (cp = p[i], 1) : incmap_utf8_decode(p + i, n - i, &cp);
+        if (!k) {
+            cp = 0xFFFD;
+            k = 1;
+        }
+        if (cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' || cp == 0x2028 || cp == 0x2029) {
+            hard_break = 1;
+            i += (size_t)k;
+            continue;
+        }
+        if (cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x202F || cp == 0x2009) {
+            if (++spaces >= 3 || cp == '\t')
+                hard_break = 1;
+            i += (size_t)k;
+            continue;
+        }
+        spaces = 0;
+        size_t start = i;
+        if (is_word_cp(cp)) {
+            uint32_t flags = INCMAP_TOK_WORD | INCMAP_TOK_NUM;
+            int letters = 0, uppers = 0, first_letter = 1;
+            while (i < n) {
+                int kk = p[i] < 0x80 ? (cp = p[i], 1) : incmap_utf8_decode(p + i, n - i, &cp);
+                if (!kk || !is_word_cp(cp))
+                    break;
+                utf8proc_category_t c = utf8proc_category(cp);
+                if (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) {
+                    int up = c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
+                    letters++;
+                    uppers += up;
+                    if (first_letter && up)
+                        flags |= INCMAP_TOK_CAP;
+                    first_letter = 0;
+                }
+                if (!(cp >= '0' && cp <= '9'))
+                    flags &= ~(uint32_t)INCMAP_TOK_NUM;
+                i += (size_t)kk;
+            }
+            if (letters >= 2 && uppers == letters)
+                flags |= INCMAP_TOK_UPPER;
+            int boundary = hard_break || (soft_break && (flags & (INCMAP_TOK_CAP | INCMAP_TOK_NUM)) &&
+                                          !(last_word != (size_t)-1 && is_abbreviation(t, last_word)));
+            if (boundary && t->n > sent_first) {
+                if (close_sentence(t, sent_first, t->n))
+                    return INCMAP_ERR_NOMEM;
+                sent_first = t->n;
+            }
+            if (t->n == sent_first)
+                flags |= INCMAP_TOK_SENT_START;
+            if (push_token(t, (uint32_t)start, (uint32_t)i, flags, s))
+                return INCMAP_ERR_NOMEM;
+            last_word = t->n - 1;
+            hard_break = soft_break = 0;
+        } else {
+            i += (size_t)k;
+            if (hard_break && t->n > sent_first) {
+                if (close_sentence(t, sent_first, t->n))
+                    return INCMAP_ERR_NOMEM;
+                sent_first = t->n;
+            }
+            hard_break = 0;
+            if (cp == '.' || cp == '!' || cp == '?' || cp == 0x2026)
+                soft_break = 1;
+            if (push_token(t, (uint32_t)start, (uint32_t)i, INCMAP_TOK_PUNCT, s))
+                return INCMAP_ERR_NOMEM;
+        }
+    }
+    if (close_sentence(t, sent_first, t->n))
+        return INCMAP_ERR_NOMEM;
+    return INCMAP_OK;
+}
+
+void incmap_tokens_free(incmap_tokens *t)
+{
+    free(t->tok);
+    free(t->sent);
+    incmap_buf_free(&t->norm);
+    memset(t, 0, sizeof *t);
+}

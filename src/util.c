@@ -1,0 +1,279 @@
+/* util.c: errors, arena, growable strings and file reading. */
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+incmap_status incmap_fail(incmap_error *err, incmap_status code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        err->code = code;
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+const char *incmap_status_name(incmap_status code)
+{
+    switch (code) {
+    case INCMAP_OK: return "ok";
+    case INCMAP_ERR_NOMEM: return "out of memory";
+    case INCMAP_ERR_IO: return "I/O error";
+    case INCMAP_ERR_ENCODING: return "encoding error";
+    case INCMAP_ERR_FORMAT: return "format error";
+    case INCMAP_ERR_GAZETTEER: return "gazetteer error";
+    case INCMAP_ERR_DB: return "database error";
+    case INCMAP_ERR_USAGE: return "usage error";
+    case INCMAP_ERR_LIMIT: return "limit exceeded";
+    }
+    return "unknown error";
+}
+
+/* ---------------------------------------------------------------- arena */
+
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, size;
+    max_align_t data[];
+} arena_block;
+
+struct incmap_arena {
+    arena_block *head;
+};
+
+incmap_arena *incmap_arena_new(void)
+{
+    return calloc(1, sizeof(incmap_arena));
+}
+
+void incmap_arena_destroy(incmap_arena *a)
+{
+    if (!a)
+        return;
+    for (arena_block *b = a->head, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(a);
+}
+
+void *incmap_arena_alloc(incmap_arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    arena_block *b = a->head;
+    if (!b || b->size - b->used < n) {
+        size_t size = n > 65536 ? n : 65536;
+        b = malloc(sizeof(arena_block) + size);
+        if (!b)
+            return NULL;
+        b->size = size;
+        b->used = 0;
+        /* A large allocation gets its own block behind the current one, so the current
+         * block's free space is not wasted. */
+        if (a->head && n > 65536) {
+            b->next = a->head->next;
+            a->head->next = b;
+        } else {
+            b->next = a->head;
+            a->head = b;
+        }
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *incmap_arena_strndup(incmap_arena *a, const char *s, size_t n)
+{
+    char *p = incmap_arena_alloc(a, n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = 0;
+    }
+    return p;
+}
+
+char *incmap_arena_strdup(incmap_arena *a, const char *s)
+{
+    return incmap_arena_strndup(a, s ? s : "", s ? strlen(s) : 0);
+}
+
+char *incmap_arena_printf(incmap_arena *a, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *p = n >= 0 ? incmap_arena_alloc(a, (size_t)n + 1) : NULL;
+    if (p)
+        vsnprintf(p, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return p;
+}
+
+/* ---------------------------------------------------------------- buf */
+
+static int buf_reserve(incmap_buf *b, size_t extra)
+{
+    if (b->oom)
+        return -1;
+    if (b->len + extra + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *s = realloc(b->s, cap);
+    if (!s) {
+        b->oom = 1;
+        return -1;
+    }
+    b->s = s;
+    b->cap = cap;
+    return 0;
+}
+
+void incmap_buf_append(incmap_buf *b, const char *s, size_t n)
+{
+    if (buf_reserve(b, n))
+        return;
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
+
+void incmap_buf_puts(incmap_buf *b, const char *s)
+{
+    incmap_buf_append(b, s, strlen(s));
+}
+
+void incmap_buf_putc(incmap_buf *b, char c)
+{
+    incmap_buf_append(b, &c, 1);
+}
+
+void incmap_buf_printf(incmap_buf *b, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n >= 0 && !buf_reserve(b, (size_t)n)) {
+        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap2);
+        b->len += (size_t)n;
+    }
+    va_end(ap2);
+}
+
+void incmap_buf_clear(incmap_buf *b)
+{
+    b->len = 0;
+    if (b->s)
+        b->s[0] = 0;
+}
+
+void incmap_buf_free(incmap_buf *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+int incmap_grow(void *items, size_t *cap, size_t need, size_t elsize)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    void *p = realloc(*(void **)items, n * elsize);
+    if (!p)
+        return -1;
+    *(void **)items = p;
+    *cap = n;
+    return 0;
+}
+
+uint64_t incmap_hash(const void *data, size_t n, uint64_t seed)
+{
+    const unsigned char *p = data;
+    uint64_t h = 1469598103934665603ULL ^ seed;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    /* FNV's low bits are weak for power-of-two tables: finish with a murmur mix. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
+incmap_status incmap_read_file(const char *path, size_t max_bytes, char **out, size_t *out_len,
+                               incmap_error *err)
+{
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (!f)
+        return incmap_fail(err, INCMAP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 65536, len = 0;
+    char *s = malloc(cap);
+    incmap_status rc = INCMAP_OK;
+    if (!s)
+        rc = incmap_fail(err, INCMAP_ERR_NOMEM, "%s: out of memory", path);
+    while (rc == INCMAP_OK) {
+        if (len + 1 >= cap) {
+            char *t = realloc(s, cap * 2);
+            if (!t) {
+                rc = incmap_fail(err, INCMAP_ERR_NOMEM, "%s: out of memory after %zu bytes", path, len);
+                break;
+            }
+            s = t;
+            cap *= 2;
+        }
+        size_t n = fread(s + len, 1, cap - len - 1, f);
+        len += n;
+        if (max_bytes && len > max_bytes) {
+            rc = incmap_fail(err, INCMAP_ERR_LIMIT,
+                             "%s: larger than the %zu-byte limit (raise it with --max-bytes)", path,
+                             max_bytes);
+            break;
+        }
+        if (n == 0) {
+            if (ferror(f))
+                rc = incmap_fail(err, INCMAP_ERR_IO, "%s: read error after %zu bytes: %s", path, len,
+                                 strerror(errno));
+            break;
+        }
+    }
+    if (!is_stdin)
+        fclose(f);
+    if (rc != INCMAP_OK) {
+        free(s);
+        return rc;
+    }
+    s[len] = 0;
+    *out = s;
+    *out_len = len;
+    return INCMAP_OK;
+}
+
+int incmap_valid_date(const char *s)
+{
+    int y, m, d;
+    char tail;
+    if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+        return 0;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return 0;
+    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 0;
+    return s[4] == '-' && s[7] == '-';
+}

@@ -1,0 +1,21 @@
+# Tests, registered with CTest. Unit tests (cmocka) are tests/unit/test_*.c, one executable each;
+# CLI tests are tests/cli/*.sh, run with the built binary and bundled gazetteer.
+file(GLOB UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
+if(UNIT_TESTS AND NOT CMOCKA_FOUND)
+  message(FATAL_ERROR "cmocka not found: install libcmocka-dev (see README)")
+endif()
+foreach(src ${UNIT_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_link_libraries(${name} PRIVATE libincmap PkgConfig::CMOCKA)
+  target_compile_definitions(${name} PRIVATE
+    INCMAP_TEST_DATA="${CMAKE_SOURCE_DIR}/tests/fixtures"
+    INCMAP_TEST_GAZETTEER="${CMAKE_BINARY_DIR}/incmap-gazetteer.db")
+  add_test(NAME unit/${name} COMMAND ${name})
+endforeach()
+
+file(GLOB CLI_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/test_*.sh)
+foreach(script ${CLI_TESTS})
+  get_filename_component(name ${script} NAME_WE)
+  add_test(NAME cli/${name} COMMAND bash ${script} $<TARGET_FILE:incmap> ${CMAKE_SOURCE_DIR})
+endforeach()
