@@ -328,7 +328,10 @@ incmap_status incmap_index_write(sqlite3 *db, const char *path, const char *buil
         }
         incmap_gz_posting *last = k[ki].post_count ? &p[n_posts - 1] : NULL;
         if (last && last->record == e->record) {
-            last->kind |= e->kind;
+            /* One clean spelling of the name is enough for the posting to count as clean. */
+            const uint16_t variant = INCMAP_NAME_NUMERAL | INCMAP_NAME_SQUASHED | INCMAP_NAME_FUZZY;
+            int clean = !(last->kind & variant) || !(e->kind & variant);
+            last->kind = (uint16_t)((last->kind | e->kind) & (clean ? ~variant : 0xFFFF));
             continue;
         }
         p[n_posts].record = e->record;

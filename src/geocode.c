@@ -110,6 +110,17 @@ incmap_doc *incmap_geocode(incmap_ctx *ctx, const char *bytes, size_t len, const
     incmap_resolver rv = {ctx->gz, ctx->lex, doc->language, pv->text.utf8, &pv->toks, a};
     if (incmap_resolve(&rv, ms.v, ms.n, res, err) != INCMAP_OK)
         goto fail;
+    /* A name with no good candidate that nothing announced as a place is most likely not one
+     * ("Conseil", an acronym): drop it. Announced ones stay, unresolved, with their fallback. */
+    size_t kept = 0;
+    for (size_t i = 0; i < ms.n; i++) {
+        if (!res[i].rec && (!ms.v[i].unknown || (ms.v[i].unknown == 2 && !res[i].fallback)))
+            continue;
+        ms.v[kept] = ms.v[i];
+        res[kept] = res[i];
+        kept++;
+    }
+    ms.n = kept;
     doc->places = incmap_arena_alloc(a, (ms.n ? ms.n : 1) * sizeof *doc->places);
     doc->sentences = incmap_arena_alloc(a, (pv->toks.n_sent ? pv->toks.n_sent : 1) * sizeof *doc->sentences);
     if (!doc->places || !doc->sentences)

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #define MAX_CANDIDATES 400
-#define ACCEPT 0.60         /* below this, "no good candidate" */
+#define ACCEPT 0.70         /* below this, "no good candidate" */
 #define ANCHOR_MARGIN 0.15  /* a first-pass choice this far ahead of the runner-up is an anchor */
 
 double incmap_distance_km(double lat1, double lon1, double lat2, double lon2)
@@ -69,10 +69,10 @@ static double feature_prior(const incmap_gz_record *r)
 
 static double name_quality(uint16_t kind)
 {
-    if (kind & (INCMAP_NAME_MAIN | INCMAP_NAME_ALT | INCMAP_NAME_CURATED)) {
-        if (!(kind & (INCMAP_NAME_NUMERAL | INCMAP_NAME_SQUASHED | INCMAP_NAME_FUZZY)))
-            return 0;
-    }
+    /* Unlabelled alternate names (the dump's alternatenames column) hold codes, abbreviations
+     * and names in every language: weaker evidence than the main name or a tagged name. */
+    if (!(kind & (INCMAP_NAME_NUMERAL | INCMAP_NAME_SQUASHED | INCMAP_NAME_FUZZY)))
+        return (kind & (INCMAP_NAME_MAIN | INCMAP_NAME_CURATED)) ? 0 : -0.08;
     if (kind & INCMAP_NAME_FUZZY)
         return -0.22;
     if (kind & INCMAP_NAME_SQUASHED)
@@ -266,8 +266,8 @@ static void score_pass(const incmap_resolver *r, const incmap_mention *ms, size_
             double cw = country_weight(countries, n_countries, c->rec->cc);
             if (cw > 0)
                 c->score += 0.25 * (cw >= 2 ? 1.0 : cw / 2);
-            else if (n_countries && c->rec->population < 100000 && !incmap_is_country_code(c->rec->fcode))
-                c->score -= 0.15; /* the article is about other countries */
+            else if (n_countries && !incmap_is_country_code(c->rec->fcode))
+                c->score -= c->rec->population < 100000 ? 0.30 : 0.10; /* the article is about other countries */
             if (!second)
                 continue;
             c->near_km = -1;
@@ -277,8 +277,8 @@ static void score_pass(const incmap_resolver *r, const incmap_mention *ms, size_
                 const incmap_gz_record *a = st[j].c[st[j].best].rec;
                 if (incmap_is_country_code(a->fcode))
                     continue;
-                if (is_adm(a, "ADM1") && c->rec->admin1_off && c->rec->admin1_off == a->admin1_off &&
-                    !memcmp(c->rec->cc, a->cc, 2)) {
+                if (is_adm(a, "ADM1") && c->rec->fclass != 'A' && c->rec->admin1_off &&
+                    c->rec->admin1_off == a->admin1_off && !memcmp(c->rec->cc, a->cc, 2)) {
                     c->score += 0.25; /* inside a region the article names */
                     continue;
                 }
@@ -326,6 +326,9 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
             c->rec = rec;
             c->kind = m->posts[k2].kind;
             c->base = feature_prior(rec) + name_quality(c->kind);
+            /* A country's name means the country: "Togo" is not the village of Togo. */
+            if (incmap_is_country_code(rec->fcode) && !(c->kind & INCMAP_NAME_FUZZY))
+                c->base += 0.5;
             c->base += 0.12 * fmin(1.0, log10((double)rec->population + 1) / 7.0);
             if (m->country_hint[0])
                 c->base += memcmp(m->country_hint, rec->cc, 2) == 0 ? 0.6 : -0.6;
@@ -335,10 +338,32 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
                 c->base += 0.5;
             else if (m->cue == CUE_PPL && rec->fclass == 'P')
                 c->base += 0.15;
-            /* Acronyms in capitals ("RNI", "PCNS") are organisations far more often than villages. */
-            if ((r->toks->tok[m->tok_first].flags & INCMAP_TOK_UPPER) && m->tok_first == m->tok_last &&
-                !incmap_is_country_code(rec->fcode) && rec->population < 5000)
-                c->base -= 0.4;
+            c->score = c->base;
+            /* Acronyms in capitals ("RNI", "ONU", "CAN") are organisations far more often than
+             * places; only a place's own main name counts. */
+            const incmap_token *tk = &r->toks->tok[m->tok_first];
+            if ((tk->flags & INCMAP_TOK_UPPER) && m->tok_first == m->tok_last && tk->norm_len <= 5 &&
+                !incmap_is_country_code(rec->fcode) && (!(c->kind & INCMAP_NAME_MAIN) || rec->population < 1000))
+                c->base -= 1.0;
+            /* A word the article also writes in lower case is a common word ("Grâce", "Conseil"). */
+            if (m->tok_first == m->tok_last && m->lowercase_elsewhere && !incmap_is_country_code(rec->fcode))
+                c->base -= 0.3;
+        }
+        /* "Ségou" alone is the town, not the region or cercle named after it: an admin area
+         * loses to a town of the same name near it unless a cue asked for the area. */
+        for (size_t a = 0; a < s->n; a++) {
+            cand *c = &s->c[a];
+            if (c->rec->fclass != 'A' || incmap_is_country_code(c->rec->fcode) || m->cue == CUE_ADM1 ||
+                m->cue == CUE_ADM2 || m->cue == CUE_ADM3)
+                continue;
+            for (size_t p = 0; p < s->n; p++)
+                if (s->c[p].rec->fclass == 'P' && !memcmp(s->c[p].rec->cc, c->rec->cc, 2) &&
+                    (s->c[p].kind & (INCMAP_NAME_MAIN | INCMAP_NAME_CURATED)) &&
+                    incmap_distance_km(s->c[p].rec->lat, s->c[p].rec->lon, c->rec->lat, c->rec->lon) < 150) {
+                    c->base -= 0.3;
+                    c->score = c->base;
+                    break;
+                }
         }
         pick(s);
         if (s->best != (size_t)-1 && !m->fuzzy && incmap_is_country_code(s->c[s->best].rec->fcode))
@@ -355,8 +380,15 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
     score_pass(r, ms, n, st, countries, n_countries, 0);
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
-        s->anchor = s->best != (size_t)-1 && s->c[s->best].score >= ACCEPT && !ms[i].fuzzy &&
-                    (s->second == (size_t)-1 || s->c[s->best].score - s->c[s->second].score >= ANCHOR_MARGIN);
+        s->anchor = s->best != (size_t)-1 && s->c[s->best].score >= ACCEPT && !ms[i].fuzzy;
+        /* An anchor is a mention whose reading is clear: far ahead of its runner-up, or with all
+         * close contenders within 50 km of each other (Tibi I and Tibi II). */
+        for (size_t k = 0; s->anchor && k < s->n; k++) {
+            const cand *b = &s->c[s->best], *c = &s->c[k];
+            if (k != s->best && b->score - c->score < ANCHOR_MARGIN &&
+                incmap_distance_km(b->rec->lat, b->rec->lon, c->rec->lat, c->rec->lon) > 50)
+                s->anchor = 0;
+        }
     }
     score_pass(r, ms, n, st, countries, n_countries, 1);
 
@@ -371,7 +403,8 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
                 continue;
             size_t weaker = st[i].c[st[i].best].score >= st[j].c[st[j].best].score ? j : i;
             size_t stronger = weaker == j ? i : j;
-            if (ms[weaker].country_hint[0] || ms[weaker].cue)
+            /* a cue or a "(Mali)" is local evidence: it neither spreads nor gets overruled */
+            if (ms[weaker].country_hint[0] || ms[weaker].cue || ms[stronger].cue)
                 continue;
             const incmap_gz_record *want = st[stronger].c[st[stronger].best].rec;
             for (size_t k = 0; k < st[weaker].n; k++)

@@ -162,7 +162,7 @@ typedef struct {
     const incmap_tagger *tg;
     const char *text;
     const incmap_tokens *t;
-    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues;
+    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues, *particles, *demonyms, *locatives;
     /* surnames of people seen so far ("Zuma" after "Jacob Zuma"), as token norms */
     const char **people;
     size_t n_people, cap_people;
@@ -197,7 +197,7 @@ static size_t person_at(scan *s, size_t i)
     for (int n = 0; n < 5 && j != (size_t)-1; n++) {
         if (is_cap(t, j))
             last = j;
-        else if (t->tok[j].norm_len > 3)
+        else if (!incmap_wordlist_get(s->particles, incmap_tok_norm(t, j), t->tok[j].norm_len))
             break;
         j = next_word(s->text, t, j);
     }
@@ -212,6 +212,42 @@ static size_t person_at(scan *s, size_t i)
         free(surname);
     }
     return last;
+}
+
+/* The words the article writes in lower case (hashes of their keys): a capitalised word that
+ * also appears in lower case is a common word at the start of a sentence or in a title. */
+typedef struct {
+    uint64_t *h;
+    size_t n;
+} lower_set;
+
+static int lower_set_build(lower_set *ls, const incmap_tokens *t)
+{
+    size_t n = 64;
+    while (n < t->n * 2)
+        n *= 2;
+    if (!(ls->h = calloc(n, sizeof *ls->h)))
+        return -1;
+    ls->n = n;
+    for (size_t i = 0; i < t->n; i++) {
+        if (!is_word(t, i) || (t->tok[i].flags & (INCMAP_TOK_CAP | INCMAP_TOK_NUM)))
+            continue;
+        uint64_t h = incmap_hash(incmap_tok_norm(t, i), t->tok[i].norm_len, 3);
+        size_t j = h & (n - 1);
+        while (ls->h[j] && ls->h[j] != h)
+            j = (j + 1) & (n - 1);
+        ls->h[j] = h;
+    }
+    return 0;
+}
+
+static int in_lowercase(const lower_set *ls, const char *norm, size_t len)
+{
+    uint64_t h = incmap_hash(norm, len, 3);
+    for (size_t j = h & (ls->n - 1); ls->h[j]; j = (j + 1) & (ls->n - 1))
+        if (ls->h[j] == h)
+            return 1;
+    return 0;
 }
 
 static int push_mention(incmap_mentions *out, const incmap_mention *m)
@@ -302,9 +338,17 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
               .persons = incmap_lexicon_list(lex, "common", "persons"),
               .orgs = incmap_lexicon_list(lex, "common", "organisations"),
               .cues = incmap_lexicon_list(lex, tg->lang, "cues"),
-              .unknown_cues = incmap_lexicon_list(lex, tg->lang, "unknown_place_cues")};
+              .unknown_cues = incmap_lexicon_list(lex, tg->lang, "unknown_place_cues"),
+              .particles = incmap_lexicon_list(lex, "common", "name_particles"),
+              .locatives = incmap_lexicon_list(lex, tg->lang, "locative_cues"),
+              .demonyms = incmap_lexicon_list(lex, tg->lang, "demonyms")};
     incmap_status rc = INCMAP_OK;
     incmap_buf key = {0};
+    lower_set lower = {0};
+    if (lower_set_build(&lower, t)) {
+        free(lower.h);
+        return INCMAP_ERR_NOMEM;
+    }
 
     for (size_t i = 0; i < t->n; i++) {
         if (!is_cap(t, i))
@@ -318,52 +362,85 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
             i = skip;
             continue;
         }
-        /* Longest gazetteer name starting here. It must end on a capitalised word or a numeral:
-         * "Nioro du Sahel", "Tibi 1", not "Mopti et". */
-        incmap_mention m = {0};
-        size_t best = (size_t)-1;
-        incmap_buf_clear(&key);
-        for (size_t j = i, n = 0; j != (size_t)-1 && n < MAX_NAME_WORDS; j = next_word(text, t, j), n++) {
-            if (key.len)
-                incmap_buf_putc(&key, ' ');
-            incmap_buf_append(&key, incmap_tok_norm(t, j), t->tok[j].norm_len);
-            const incmap_gz_posting *p;
-            size_t np;
-            int longer;
-            if (!incmap_gazetteer_probe(tg->gz, key.s, key.len, 0, &p, &np, &longer))
-                break;
-            if (np && (t->tok[j].flags & (INCMAP_TOK_CAP | INCMAP_TOK_NUM))) {
-                best = j;
-                m.posts = p;
-                m.n_posts = np;
-            }
-            if (!longer)
-                break;
-        }
         const char *norm = incmap_tok_norm(t, i);
         size_t nlen = t->tok[i].norm_len;
-        int single = best == i;
-        if (best != (size_t)-1 && single &&
-            (incmap_wordlist_get(s.stop, norm, nlen) || is_person_word(&s, norm, nlen) || nlen < 2))
-            best = (size_t)-1;
-        if (best == (size_t)-1 && !incmap_wordlist_get(s.stop, norm, nlen) && !is_person_word(&s, norm, nlen) &&
-            !(t->tok[i].flags & INCMAP_TOK_UPPER)) {
-            best = fuzzy_match(&s, i, &m.posts, &m.n_posts);
-            m.fuzzy = best != (size_t)-1;
-        }
-        const char *cue = phrase_before(text, t, i, s.cues);
-        if (best == (size_t)-1 && phrase_before(text, t, i, s.unknown_cues) &&
-            !incmap_wordlist_get(s.stop, norm, nlen)) {
-            /* "le village de Djignandjoaga": a place the gazetteer lacks */
+        incmap_mention m = {0};
+        size_t best = (size_t)-1;
+        if (phrase_before(text, t, i, s.unknown_cues) && !incmap_wordlist_get(s.stop, norm, nlen)) {
+            /* "le village de Djongue Bambara": the whole capitalised run is the place, whether
+             * or not the gazetteer knows it; no guessing from its parts. */
             best = i;
             for (size_t j = next_word(text, t, i); j != (size_t)-1 && is_cap(t, j); j = next_word(text, t, j))
                 best = j;
-            m.unknown = 1;
-            m.posts = NULL;
-            m.n_posts = 0;
+            incmap_buf_clear(&key);
+            for (size_t j = i;; j = next_word(text, t, j)) {
+                if (key.len)
+                    incmap_buf_putc(&key, ' ');
+                incmap_buf_append(&key, incmap_tok_norm(t, j), t->tok[j].norm_len);
+                if (j == best)
+                    break;
+            }
+            int longer;
+            if (!incmap_gazetteer_probe(tg->gz, key.s, key.len, 0, &m.posts, &m.n_posts, &longer) || !m.n_posts) {
+                m.unknown = 1;
+                m.posts = NULL;
+                m.n_posts = 0;
+            }
+        } else {
+            /* Longest gazetteer name starting here. It must end on a capitalised word or a
+             * numeral: "Nioro du Sahel", "Tibi 1", not "Mopti et". */
+            incmap_buf_clear(&key);
+            for (size_t j = i, n = 0; j != (size_t)-1 && n < MAX_NAME_WORDS; j = next_word(text, t, j), n++) {
+                if (key.len)
+                    incmap_buf_putc(&key, ' ');
+                incmap_buf_append(&key, incmap_tok_norm(t, j), t->tok[j].norm_len);
+                const incmap_gz_posting *p;
+                size_t np;
+                int longer;
+                if (!incmap_gazetteer_probe(tg->gz, key.s, key.len, 0, &p, &np, &longer))
+                    break;
+                if (np && (t->tok[j].flags & (INCMAP_TOK_CAP | INCMAP_TOK_NUM))) {
+                    best = j;
+                    m.posts = p;
+                    m.n_posts = np;
+                }
+                if (!longer)
+                    break;
+            }
+            /* One word alone: not a common word, not a person's name, not one or two letters. */
+            int common = incmap_wordlist_get(s.stop, norm, nlen) || is_person_word(&s, norm, nlen) ||
+                         incmap_wordlist_get(s.given, norm, nlen) || incmap_wordlist_get(s.demonyms, norm, nlen);
+            if (best == i && (common || nlen < 3))
+                best = (size_t)-1;
+            /* A spelling variant, when no name matched or when a longer capitalised run does
+             * ("Tin Zaouatine" is not the village "Tin" followed by a word). */
+            size_t after = best != (size_t)-1 ? next_word(text, t, best) : (size_t)-1;
+            if (!common && !(t->tok[i].flags & INCMAP_TOK_UPPER) &&
+                (best == (size_t)-1 || (best == i && after != (size_t)-1 && is_cap(t, after)))) {
+                const incmap_gz_posting *fp;
+                size_t nfp;
+                size_t fend = fuzzy_match(&s, i, &fp, &nfp);
+                if (fend != (size_t)-1 && (best == (size_t)-1 || fend > best)) {
+                    best = fend;
+                    m.posts = fp;
+                    m.n_posts = nfp;
+                    m.fuzzy = 1;
+                }
+            }
+            /* "à Djignandjoaga, dans le nord du Togo": an unknown name after a locative word is
+             * kept only if the sentence names an area to fall back on (decided after resolution). */
+            if (best == (size_t)-1 && !common && !(t->tok[i].flags & (INCMAP_TOK_UPPER | INCMAP_TOK_SENT_START)) &&
+                nlen >= 4 && phrase_before(text, t, i, s.locatives)) {
+                best = i;
+                for (size_t j = next_word(text, t, i); j != (size_t)-1 && is_cap(t, j); j = next_word(text, t, j))
+                    best = j;
+                m.unknown = 2;
+            }
         }
         if (best == (size_t)-1)
             continue;
+        m.lowercase_elsewhere = best == i && in_lowercase(&lower, norm, nlen);
+        const char *cue = phrase_before(text, t, i, s.cues);
         m.tok_first = i;
         m.tok_last = best;
         m.start = t->tok[i].start;
@@ -376,6 +453,7 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
         }
         i = best;
     }
+    free(lower.h);
     for (size_t i = 0; i < s.n_people; i++)
         free((void *)s.people[i]);
     free(s.people);

@@ -17,8 +17,10 @@ typedef struct {
     const incmap_gz_posting *posts;      /* the index entries the name matched (borrowed) */
     size_t n_posts;
     int fuzzy;                           /* matched by spelling variant only */
-    int unknown;                         /* announced by a cue but not in the gazetteer */
+    int unknown;                         /* not in the gazetteer: 1 announced by a cue ("le village
+                                          * de X"), 2 only after a locative word ("à X") */
     incmap_cue cue;
+    int lowercase_elsewhere;             /* a one-word name the text also writes in lower case */
     char country_hint[3];                /* "(Mali)" right after the mention: ISO code, or "" */
 } incmap_mention;
 

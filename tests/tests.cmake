@@ -19,3 +19,12 @@ foreach(script ${CLI_TESTS})
   get_filename_component(name ${script} NAME_WE)
   add_test(NAME cli/${name} COMMAND bash ${script} $<TARGET_FILE:incmap> ${CMAKE_SOURCE_DIR})
 endforeach()
+
+# Accuracy floors: the scorer runs the binary on tests/eval's annotated articles and fails when a
+# metric falls below tests/eval/floors.json.
+find_program(PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(PYTHON3)
+  add_test(NAME eval/floors COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/eval/score.py
+           --incmap $<TARGET_FILE:incmap> --key ${CMAKE_SOURCE_DIR}/tests/eval/key.jsonl
+           --floors ${CMAKE_SOURCE_DIR}/tests/eval/floors.json)
+endif()
