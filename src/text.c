@@ -413,7 +413,11 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
                 sent_first = t->n;
             }
             hard_break = 0;
-            if (cp == '.' || cp == '!' || cp == '?' || cp == 0x2026)
+            /* A sentence ends at a mark followed by white space or the end: not inside "2.5"
+             * or "12.05.2024". */
+            if ((cp == '.' || cp == '!' || cp == '?' || cp == 0x2026) &&
+                (i >= n || p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t' || p[i] == '"' ||
+                 p[i] == ')' || p[i] == 0xC2 /* NBSP, » */ || p[i] == 0xE2 /* ” ’ */))
                 soft_break = 1;
             if (push_token(t, (uint32_t)start, (uint32_t)i, INCMAP_TOK_PUNCT, s))
                 return INCMAP_ERR_NOMEM;
