@@ -162,7 +162,7 @@ typedef struct {
     const incmap_tagger *tg;
     const char *text;
     const incmap_tokens *t;
-    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues, *particles, *demonyms, *locatives;
+    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues, *particles, *demonyms, *locatives, *venues;
     /* surnames of people seen so far ("Zuma" after "Jacob Zuma"), as token norms */
     const char **people;
     size_t n_people, cap_people;
@@ -248,6 +248,28 @@ static int in_lowercase(const lower_set *ls, const char *norm, size_t len)
         if (ls->h[j] == h)
             return 1;
     return 0;
+}
+
+/* A capitalised word, not at a sentence start, that is neither a known name nor a common word. */
+static int unknown_cap(const scan *s, size_t j)
+{
+    const incmap_tokens *t = s->t;
+    if (j == (size_t)-1 || !is_cap(t, j) || (t->tok[j].flags & (INCMAP_TOK_SENT_START | INCMAP_TOK_UPPER)))
+        return 0;
+    const char *norm = incmap_tok_norm(t, j);
+    size_t len = t->tok[j].norm_len;
+    if (len < 3 || incmap_wordlist_get(s->stop, norm, len) || incmap_wordlist_get(s->orgs, norm, len))
+        return 0;
+    const incmap_gz_posting *p;
+    size_t n;
+    int longer;
+    return !incmap_gazetteer_probe(s->tg->gz, norm, len, 0, &p, &n, &longer);
+}
+
+static int unknown_cap_before(const scan *s, size_t i)
+{
+    size_t prev = word_before(s->t, i, 1);
+    return prev != (size_t)-1 && next_word(s->text, s->t, prev) == i && unknown_cap(s, prev);
 }
 
 static int push_mention(incmap_mentions *out, const incmap_mention *m)
@@ -341,6 +363,7 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
               .unknown_cues = incmap_lexicon_list(lex, tg->lang, "unknown_place_cues"),
               .particles = incmap_lexicon_list(lex, "common", "name_particles"),
               .locatives = incmap_lexicon_list(lex, tg->lang, "locative_cues"),
+              .venues = incmap_lexicon_list(lex, tg->lang, "venue_cues"),
               .demonyms = incmap_lexicon_list(lex, tg->lang, "demonyms")};
     incmap_status rc = INCMAP_OK;
     incmap_buf key = {0};
@@ -360,6 +383,12 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
         }
         if ((skip = person_at(&s, i)) != (size_t)-1) {
             i = skip;
+            continue;
+        }
+        /* "le restaurant La Terrasse", "l'hôtel Radisson Blu": a venue's name, not a place. */
+        if (phrase_before(text, t, i, s.venues)) {
+            while (i + 1 < t->n && next_word(text, t, i) != (size_t)-1 && is_cap(t, next_word(text, t, i)))
+                i = next_word(text, t, i);
             continue;
         }
         const char *norm = incmap_tok_norm(t, i);
@@ -407,6 +436,10 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
                 if (!longer)
                     break;
             }
+            /* One word next to an unknown capitalised word is a person's first or last name
+             * ("Rida Lyammouri", "Niccola Milnes"), not a place. */
+            if (best == i && (unknown_cap(&s, next_word(text, t, i)) || unknown_cap_before(&s, i)))
+                best = (size_t)-1;
             /* One word alone: not a common word, not a person's name, not one or two letters. */
             int common = incmap_wordlist_get(s.stop, norm, nlen) || is_person_word(&s, norm, nlen) ||
                          incmap_wordlist_get(s.given, norm, nlen) || incmap_wordlist_get(s.demonyms, norm, nlen);
