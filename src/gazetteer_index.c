@@ -189,8 +189,8 @@ static int write_section(FILE *f, const void *p, size_t n, uint64_t *off)
 static void copy_field(char *dst, size_t n, const unsigned char *src)
 {
     memset(dst, 0, n);
-    size_t len = src ? strlen((const char *)src) : 0;
-    memcpy(dst, src, len < n ? len : n); /* fixed-width field, not NUL-terminated when full */
+    if (src) /* a fixed-width field, not NUL-terminated when full */
+        memcpy(dst, src, strlen((const char *)src) < n ? strlen((const char *)src) : n);
 }
 
 incmap_status incmap_index_write(sqlite3 *db, const char *path, const char *build_id, incmap_error *err)
