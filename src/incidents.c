@@ -1,34 +1,806 @@
-/* incidents.c: incident coding. Placeholder until the incident-coding issue lands: no incidents
- * yet, and only the simplest section rules. */
+/* incidents.c: one pass over the body sentences. Each sentence with a trigger phrase gives one
+ * draft per site (what, where, when, who, how many); drafts about the same site and event are
+ * merged into incidents. Language knowledge is in LANG/triggers.txt, actors.txt, casualties.txt,
+ * site_cues.txt, not_site_cues.txt, claims.txt and the date lists (see dates.h). */
 #include "incidents.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "dates.h"
+#include "phrase.h"
+
+enum { MAX_ACTORS = 16, MAX_SITES = 8, MAX_FIGS = 16, MAX_DATES = 8, BACKGROUND_DAYS = 20 };
+enum { K_GROUP, K_UAG, K_STATE, K_POLICE, K_CIV, K_PROT, K_RIOT };
+
+typedef struct {
+    const char *name; /* canonical, with {C} still in it */
+    int kind;
+    size_t pos, end;  /* tokens */
+    char cc[3];       /* country from a demonym next to it, "" when none */
+    int agent;        /* after "par"/"by": the perpetrator of a passive sentence */
+} actor;
+
+typedef struct {
+    int place;         /* index into places, -1 */
+    int geo_precision;
+    size_t tok_last;
+    int inherited;     /* not named in the sentence: the place the paragraph is about */
+} site;
+
+typedef struct {
+    long dead_v, dead_a; /* victims and attackers killed, -1 when not stated */
+    long injured;
+    int zero, vague;
+} toll;
+
+typedef struct {
+    int place, inherited, geo_precision;
+    int prio, generic;
+    const char *etype, *stype;
+    long days;
+    int prec, own_date;
+    const char *date_text;
+    const char *actor1, *actor2;
+    toll t;
+    int background;
+    size_t sent;
+    double confidence;
+} draft;
+
+typedef struct {
+    const incmap_incident_input *in;
+    incmap_date_scanner ds;
+    size_t *sent_first, *sent_end;
+    int *paragraph;
+    draft *inc;
+    size_t n_inc, cap_inc;
+    long ctx_days;   /* the date of the event being narrated, -1 before the first one */
+    int ctx_prec;
+    int last_place;  /* the last site-like place of the body */
+    int last_para;
+    long last_inc;   /* the incident last created or merged into, -1 */
+} coder;
+
+static const incmap_wordlist *list(const coder *c, const char *name)
+{
+    return incmap_lexicon_list(c->in->lex, c->in->lang, name);
+}
+
+static int is_word(const coder *c, size_t i)
+{
+    return (c->in->toks->tok[i].flags & INCMAP_TOK_WORD) != 0;
+}
+
+/* ------------------------------------------------------------------ sentence layout */
+
+static int blank_line_between(const char *text, size_t a, size_t b)
+{
+    int nl = 0;
+    for (size_t i = a; i < b; i++) {
+        if (text[i] == '\n')
+            nl++;
+        else if (text[i] != ' ' && text[i] != '\r' && text[i] != '\t')
+            nl = nl ? 1 : 0;
+        if (nl >= 2)
+            return 1;
+    }
+    return 0;
+}
+
+static incmap_status layout(coder *c)
+{
+    const incmap_tokens *t = c->in->toks;
+    size_t ns = t->n_sent ? t->n_sent : 1;
+    c->sent_first = calloc(ns, sizeof *c->sent_first);
+    c->sent_end = calloc(ns, sizeof *c->sent_end);
+    c->paragraph = calloc(ns, sizeof *c->paragraph);
+    if (!c->sent_first || !c->sent_end || !c->paragraph)
+        return INCMAP_ERR_NOMEM;
+    for (size_t i = t->n; i-- > 0;)
+        c->sent_first[t->tok[i].sentence] = i;
+    for (size_t i = 0; i < t->n; i++)
+        c->sent_end[t->tok[i].sentence] = i + 1;
+    for (size_t s = 1; s < t->n_sent; s++)
+        c->paragraph[s] = c->paragraph[s - 1] + blank_line_between(c->in->text, t->sent[s - 1].end, t->sent[s].start);
+    return INCMAP_OK;
+}
+
+/* ------------------------------------------------------------------ triggers */
+
+typedef struct {
+    int prio, generic;
+    const char *etype, *stype;
+    size_t pos;
+} trigger;
+
+/* The strongest trigger of the sentence ("5|attack", "9|Explosions/Remote violence|Air/drone strike"). */
+static int find_trigger(const coder *c, size_t first, size_t end, trigger *tr)
+{
+    const incmap_wordlist *w = list(c, "triggers");
+    memset(tr, 0, sizeof *tr);
+    tr->etype = tr->stype = "";
+    for (size_t i = first; i < end; i++) {
+        size_t nx;
+        const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx);
+        if (!v)
+            continue;
+        int prio = atoi(v);
+        const char *a = strchr(v, '|');
+        if (prio > tr->prio && a) {
+            tr->prio = prio;
+            tr->pos = i;
+            const char *b = strchr(a + 1, '|');
+            tr->generic = !b;
+            tr->etype = b ? incmap_arena_strndup(c->in->arena, a + 1, (size_t)(b - a - 1)) : a + 1;
+            tr->stype = b ? b + 1 : "";
+        }
+        i = nx - 1;
+    }
+    return tr->prio > 0 && strcmp(tr->etype, "none") != 0;
+}
+
+/* ------------------------------------------------------------------ actors */
+
+static const char *demonym_at(const coder *c, size_t i, size_t end)
+{
+    size_t nx;
+    if (i >= end)
+        return NULL;
+    const char *v = incmap_phrase_at(list(c, "demonyms"), c->in->text, c->in->toks, i, end, &nx);
+    return v ? v : incmap_phrase_at(list(c, "nationalities"), c->in->text, c->in->toks, i, end, &nx);
+}
+
+static void actor_country(const coder *c, actor *a, size_t first, size_t end)
+{
+    const char *cc = demonym_at(c, a->end, end);
+    if (!cc && a->end + 1 < end)
+        cc = demonym_at(c, a->end + 1, end); /* "soldats togolais", "militaires des FAMa" */
+    for (size_t k = a->pos; !cc && k > first && k + 2 > a->pos; k--)
+        cc = demonym_at(c, k - 1, a->pos); /* "Nigerien soldiers", "Chinese nationals" */
+    if (cc && strlen(cc) == 2) {
+        a->cc[0] = cc[0];
+        a->cc[1] = cc[1];
+    }
+}
+
+static size_t find_actors(const coder *c, size_t first, size_t end, actor *out)
+{
+    const incmap_wordlist *lists[2] = {incmap_lexicon_list(c->in->lex, "common", "actors"), list(c, "actors")};
+    size_t n = 0;
+    for (size_t i = first; i < end && n < MAX_ACTORS; i++) {
+        size_t nx = 0, best_nx = 0;
+        const char *best = NULL;
+        for (int l = 0; l < 2; l++) {
+            const char *v = incmap_phrase_at(lists[l], c->in->text, c->in->toks, i, end, &nx);
+            if (v && nx > best_nx)
+                best = v, best_nx = nx;
+        }
+        if (!best)
+            continue;
+        const char *bar = strrchr(best, '|');
+        actor *a = &out[n++];
+        memset(a, 0, sizeof *a);
+        a->name = incmap_arena_strndup(c->in->arena, best, bar ? (size_t)(bar - best) : strlen(best));
+        static const char *const kinds[] = {"group", "uag", "state", "police", "civ", "prot", "riot"};
+        for (int k = 0; bar && k < 7; k++)
+            if (!strcmp(bar + 1, kinds[k]))
+                a->kind = k;
+        a->pos = i;
+        a->end = best_nx;
+        size_t f;
+        a->agent = incmap_phrase_before(list(c, "agent_markers"), c->in->text, c->in->toks, i, first, &f) != NULL;
+        actor_country(c, a, first, end);
+        i = best_nx - 1;
+    }
+    return n;
+}
+
+/* Fills {C} with the country's English name (common/countries.txt). */
+static const char *actor_name(const coder *c, const actor *a, const char *site_cc)
+{
+    const char *p = strstr(a->name, "{C}");
+    if (!p)
+        return a->name;
+    char code[3] = {0};
+    const char *cc = a->cc[0] ? a->cc : site_cc;
+    if (!cc || !*cc)
+        return NULL;
+    code[0] = (char)(cc[0] | 0x20);
+    code[1] = (char)(cc[1] | 0x20);
+    const char *country = incmap_wordlist_get(incmap_lexicon_list(c->in->lex, "common", "countries"), code, 2);
+    return incmap_arena_printf(c->in->arena, "%.*s%s%s", (int)(p - a->name), a->name, country ? country : cc, p + 3);
+}
+
+static int armed(int kind)
+{
+    return kind == K_GROUP || kind == K_UAG || kind == K_STATE || kind == K_POLICE;
+}
+
+static int state_kind(int kind)
+{
+    return kind == K_STATE || kind == K_POLICE;
+}
+
+static const actor *first_of(const actor *a, size_t n, int (*pred)(int), const actor *not_this)
+{
+    for (size_t i = 0; i < n; i++)
+        if (pred(a[i].kind) && &a[i] != not_this)
+            return &a[i];
+    return NULL;
+}
+
+static int is_group(int k) { return k == K_GROUP; }
+static int is_uag(int k) { return k == K_UAG; }
+static int is_civ(int k) { return k == K_CIV; }
+static int is_prot(int k) { return k == K_PROT; }
+static int is_riot(int k) { return k == K_RIOT; }
+
+/* The perpetrator: the agent of a passive sentence, else a named armed group, else a state
+ * force acting against civilians or in an air strike, else unidentified gunmen. */
+static const actor *perpetrator(const actor *a, size_t n, const trigger *tr)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i].agent && armed(a[i].kind))
+            return &a[i];
+    const actor *g = first_of(a, n, is_group, NULL);
+    const actor *st = first_of(a, n, state_kind, NULL);
+    if (st && (!strcmp(tr->stype, "Government regains territory") || !strcmp(tr->stype, "Arrests")))
+        return st;
+    if (g)
+        return g;
+    if (st && st->pos < tr->pos && (first_of(a, n, is_civ, NULL) || !strcmp(tr->stype, "Air/drone strike")))
+        return st;
+    return first_of(a, n, is_uag, NULL);
+}
+
+/* ------------------------------------------------------------------ casualties */
+
+typedef struct {
+    size_t pos;
+    long value;
+    int used;
+} number;
+
+static size_t find_numbers(const coder *c, size_t first, size_t end, const incmap_date_hit *dh, size_t nd,
+                           number *out)
+{
+    size_t n = 0;
+    for (size_t i = first; i < end && n < MAX_FIGS;) {
+        int in_date = 0;
+        for (size_t k = 0; k < nd; k++)
+            in_date |= i >= dh[k].tok_first && i < dh[k].tok_end;
+        long v;
+        size_t nx;
+        if (!in_date && is_word(c, i) &&
+            incmap_number_at(c->in->lex, c->in->lang, c->in->text, c->in->toks, i, end, &v, &nx)) {
+            out[n++] = (number){i, v, 0};
+            i = nx;
+        } else {
+            i++;
+        }
+    }
+    return n;
+}
+
+typedef struct {
+    size_t pos; /* of the number */
+    long value;
+    int injured, side;
+} figure;
+
+/* Is there an attackers' word ("assaillants") within two words after the number? */
+static int attackers_word(const coder *c, size_t pos, size_t end)
+{
+    const incmap_wordlist *w = list(c, "casualties");
+    for (size_t i = pos + 1; i < end && i <= pos + 3; i++) {
+        size_t nx;
+        const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx);
+        if (v && !strcmp(v, "side"))
+            return 1;
+    }
+    return 0;
+}
+
+/* Pairs each death or injury word with the nearest free number before it (or just after it:
+ * "tuant onze civils"), so "douze soldats tués et une dizaine blessés" gives 12 dead, 10 hurt. */
+static size_t find_figures(const coder *c, size_t first, size_t end, number *nums, size_t nn, figure *out,
+                           int *zero, int *vague)
+{
+    const incmap_wordlist *w = list(c, "casualties");
+    size_t n = 0, prev_cue = first;
+    *zero = *vague = 0;
+    for (size_t i = first; i < end && n < MAX_FIGS; i++) {
+        size_t nx;
+        const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx);
+        if (!v)
+            continue;
+        if (!strcmp(v, "zero")) {
+            *zero = 1;
+        } else if (!strcmp(v, "vague")) {
+            *vague = 1;
+        } else if (!strncmp(v, "dead", 4) || !strcmp(v, "injured")) {
+            number *best = NULL;
+            for (size_t k = 0; k < nn; k++) {
+                number *m = &nums[k];
+                if (m->used)
+                    continue;
+                if (m->pos < i && m->pos >= prev_cue && i - m->pos <= 10)
+                    best = m; /* the nearest before */
+                else if (!best && m->pos >= nx && m->pos <= nx + 3)
+                    best = m;
+            }
+            if (best) {
+                best->used = 1;
+                out[n++] = (figure){best->pos, best->value, v[0] == 'i',
+                                    strstr(v, "side") != NULL || attackers_word(c, best->pos, end)};
+            }
+            prev_cue = nx;
+        }
+        i = nx - 1;
+    }
+    return n;
+}
+
+/* The toll of one site: the figures between the previous site and this one (a single site takes
+ * them all); a number left bare after an earlier figure ("41 tués à Kayes, 23 à Nioro") repeats
+ * its kind. */
+static toll site_toll(const figure *f, size_t nf, const number *nums, size_t nn, size_t lo, size_t hi, int zero,
+                      int vague)
+{
+    toll t = {-1, -1, -1, zero, vague};
+    for (size_t k = 0; k < nf; k++) {
+        if (f[k].pos < lo || f[k].pos > hi)
+            continue;
+        long *slot = f[k].injured ? &t.injured : f[k].side ? &t.dead_a : &t.dead_v;
+        *slot = (*slot < 0 ? 0 : *slot) + f[k].value;
+    }
+    if (t.dead_v < 0 && t.dead_a < 0 && nf > 0 && !f[0].injured && lo > 0)
+        for (size_t k = 0; k < nn; k++)
+            if (!nums[k].used && nums[k].pos >= lo && nums[k].pos <= hi)
+                *(f[0].side ? &t.dead_a : &t.dead_v) = nums[k].value;
+    return t;
+}
+
+/* ------------------------------------------------------------------ sites */
+
+/* 1 a town or village, 2 a district, 3 a region, 4 a country or continent. */
+static int place_level(const coder *c, int p)
+{
+    const incmap_place *pl = &c->in->places[p];
+    const char *fc = pl->feature_code;
+    if (!pl->resolved)
+        return c->in->mentions[p].cue == CUE_ADM1 ? 3 : 1;
+    if (!strncmp(fc, "PCL", 3) || !strcmp(fc, "CONT") || !strcmp(fc, "RGN"))
+        return 4;
+    if (!strcmp(fc, "ADM1"))
+        return 3;
+    if (!strncmp(fc, "ADM", 3))
+        return 2;
+    return 1;
+}
+
+/* The geo_precision a cue before the place implies (1 "à", 2 "près de"), 0 when none; -1 when
+ * a cue says it is not the site ("évacués vers"). */
+static int site_cue(const coder *c, int p, size_t first)
+{
+    size_t f, at = c->in->mentions[p].tok_first;
+    if (incmap_phrase_before(list(c, "not_site_cues"), c->in->text, c->in->toks, at, first, &f))
+        return -1;
+    const char *v = incmap_phrase_before(list(c, "site_cues"), c->in->text, c->in->toks, at, first, &f);
+    return v ? atoi(v) : 0;
+}
+
+static int same_place(const coder *c, int a, int b)
+{
+    const incmap_place *x = &c->in->places[a], *y = &c->in->places[b];
+    return a == b || (x->resolved && x->geonameid == y->geonameid) || !strcmp(x->text, y->text);
+}
+
+/* Are two mentions parts of one list of sites ("de Sirakorola et de Tanabougou", "à Kayes, 23 à
+ * Nioro")? Only joiner words, numbers and commas may separate them. */
+static int joined(const coder *c, int a, int b)
+{
+    const incmap_tokens *t = c->in->toks;
+    size_t from = c->in->mentions[a].tok_last + 1, to = c->in->mentions[b].tok_first;
+    if (to < from || to - from > 5)
+        return 0;
+    for (size_t i = from; i < to;) {
+        size_t nx;
+        const char *v = incmap_phrase_at(list(c, "site_joiners"), c->in->text, t, i, to, &nx);
+        if (v) {
+            i = nx;
+            continue;
+        }
+        if ((t->tok[i].flags & INCMAP_TOK_NUM) || (t->tok[i].flags & INCMAP_TOK_PUNCT && c->in->text[t->tok[i].start] == ',') ||
+            incmap_tok_is_joiner(c->in->text, t, i)) {
+            i++;
+            continue;
+        }
+        return 0;
+    }
+    return 1;
+}
+
+static int between_before(const coder *c, int p, size_t first)
+{
+    size_t f;
+    const char *v = incmap_phrase_before(list(c, "site_joiners"), c->in->text, c->in->toks,
+                                         c->in->mentions[p].tok_first, first, &f);
+    return v && !strcmp(v, "between");
+}
+
+/* The sites of a sentence: the best-cued place of the finest level, plus the places listed with
+ * it. Hospitals, origins and places inside actor names are skipped. */
+static size_t find_sites(coder *c, size_t s, size_t first, const trigger *tr, site *out)
+{
+    int cand[32], cue[32];
+    size_t nc = 0;
+    int best_level = 5;
+    for (size_t p = 0; p < c->in->n_places && nc < 32; p++) {
+        if ((size_t)c->in->places[p].sentence != s)
+            continue;
+        int cu = site_cue(c, (int)p, first);
+        if (cu < 0)
+            continue;
+        int lv = place_level(c, (int)p);
+        if (lv < best_level)
+            best_level = lv, nc = 0;
+        if (lv == best_level)
+            cand[nc] = (int)p, cue[nc++] = cu;
+    }
+    if (!nc)
+        return 0;
+    size_t best = 0;
+    long best_score = -1000000;
+    for (size_t k = 0; k < nc; k++) {
+        long d = (long)c->in->mentions[cand[k]].tok_first - (long)tr->pos;
+        long score = (cue[k] ? 100 : 0) - (d < 0 ? -d : d);
+        if (score > best_score)
+            best_score = score, best = k;
+    }
+    size_t lo = best, hi = best;
+    while (lo > 0 && joined(c, cand[lo - 1], cand[lo]))
+        lo--;
+    while (hi + 1 < nc && joined(c, cand[hi], cand[hi + 1]))
+        hi++;
+    if (best_level > 1 || between_before(c, cand[lo], first))
+        lo = hi = best;
+    size_t n = 0;
+    for (size_t k = lo; k <= hi && n < MAX_SITES; k++) {
+        int dup = 0;
+        for (size_t j = 0; j < n; j++)
+            dup |= same_place(c, out[j].place, cand[k]);
+        if (dup)
+            continue;
+        int gp = c->in->places[cand[k]].geo_precision;
+        gp = gp < 1 ? 1 : gp;
+        if (cue[k] == 2 && gp < 2)
+            gp = 2;
+        if (best_level >= 3)
+            gp = 3;
+        else if (best_level == 2 && gp < 2)
+            gp = 2;
+        out[n++] = (site){cand[k], gp, c->in->mentions[cand[k]].tok_last, 0};
+    }
+    return n;
+}
+
+/* Remembers the last town-level place of a body sentence: the site of later sentences that
+ * continue the story without naming it ("la localité"). */
+static void note_places(coder *c, size_t s, size_t first)
+{
+    if (c->paragraph[s] != c->last_para)
+        c->last_para = c->paragraph[s];
+    for (size_t p = 0; p < c->in->n_places; p++)
+        if ((size_t)c->in->places[p].sentence == s && place_level(c, (int)p) == 1 && site_cue(c, (int)p, first) >= 0)
+            c->last_place = (int)p;
+}
+
+/* ------------------------------------------------------------------ dates */
+
+/* The date of the sentence's event: the expression nearest the trigger; none: the date of the
+ * event being narrated, else the publication date. */
+static void sentence_date(coder *c, const incmap_date_hit *h, size_t nh, const trigger *tr, draft *d)
+{
+    const incmap_date_hit *best = NULL;
+    long best_dist = 0;
+    for (size_t k = 0; k < nh; k++) {
+        long a = (long)h[k].tok_first - (long)tr->pos, b = (long)tr->pos - (long)h[k].tok_end;
+        long dist = a > 0 ? a : b > 0 ? b : 0;
+        if (!best || dist < best_dist)
+            best = &h[k], best_dist = dist;
+    }
+    d->own_date = best != NULL;
+    d->date_text = "";
+    if (best && best->is_context && c->ctx_days < 0)
+        best = NULL, d->own_date = 0;
+    if (best) {
+        const incmap_tokens *t = c->in->toks;
+        size_t a = t->tok[best->tok_first].start, b = t->tok[best->tok_end - 1].end;
+        d->date_text = incmap_arena_strndup(c->in->arena, c->in->text + a, b - a);
+        d->days = best->is_context ? c->ctx_days + best->context_offset : best->days;
+        d->prec = best->is_context ? c->ctx_prec : best->precision;
+    } else if (c->ctx_days >= 0) {
+        d->days = c->ctx_days;
+        d->prec = c->ctx_prec;
+    } else {
+        d->days = c->ds.published;
+        d->prec = c->ds.published >= 0 ? 1 : 0;
+    }
+}
+
+/* ------------------------------------------------------------------ drafts and merging */
+
+static void resolve_type_and_actors(const coder *c, const trigger *tr, const actor *a, size_t na,
+                                    const char *cc, draft *d)
+{
+    d->etype = tr->etype;
+    d->stype = tr->stype;
+    d->actor1 = d->actor2 = "";
+    if (!strcmp(d->etype, "Protests") || !strcmp(d->etype, "Riots")) {
+        int riot = !strcmp(d->etype, "Riots");
+        const actor *p = first_of(a, na, riot ? is_riot : is_prot, NULL);
+        const actor *police = first_of(a, na, state_kind, NULL);
+        actor tmp = {riot ? "Rioters ({C})" : "Protesters ({C})", 0, 0, 0, {0}, 0};
+        if (p)
+            memcpy(tmp.cc, p->cc, 3);
+        d->actor1 = actor_name(c, &tmp, cc);
+        if (riot && police)
+            d->actor2 = actor_name(c, police, cc);
+        return;
+    }
+    const actor *p1 = perpetrator(a, na, tr);
+    const actor *p2 = NULL;
+    if (p1 && state_kind(p1->kind))
+        p2 = first_of(a, na, is_group, p1) ? first_of(a, na, is_group, p1) : first_of(a, na, is_civ, p1);
+    else
+        p2 = first_of(a, na, state_kind, p1) ? first_of(a, na, state_kind, p1) : first_of(a, na, is_civ, p1);
+    if (tr->generic) {
+        int military_target = p2 && state_kind(p2->kind);
+        d->etype = military_target || (!p2 && p1 && state_kind(p1->kind)) ? "Battles" : "Violence against civilians";
+        d->stype = !strcmp(d->etype, "Battles") ? "Armed clash" : "Attack";
+    }
+    if (p1 && state_kind(p1->kind) && !p2 && !strcmp(d->etype, "Battles") && strcmp(d->stype, "Government regains territory"))
+        p2 = p1, p1 = NULL; /* soldiers killed by someone unnamed */
+    const char *n1 = p1 ? actor_name(c, p1, cc) : NULL;
+    d->actor1 = n1 ? n1 : "Unidentified Armed Group";
+    const char *n2 = p2 ? actor_name(c, p2, cc) : NULL;
+    if (!n2 && !strcmp(d->etype, "Violence against civilians") && cc && *cc) {
+        actor civ = {"Civilians ({C})", K_CIV, 0, 0, {0}, 0};
+        n2 = actor_name(c, &civ, cc);
+    }
+    d->actor2 = n2 && strcmp(n2, d->actor1) ? n2 : "";
+}
+
+static long min_stated(long a, long b)
+{
+    return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
+static int compatible(const draft *e, const draft *d)
+{
+    if (d->generic || e->generic || !strcmp(e->etype, d->etype))
+        return !(e->own_date && d->own_date && e->days != d->days);
+    return 0;
+}
+
+static void merge_into(draft *e, const draft *d)
+{
+    if (e->generic && !d->generic) {
+        e->etype = d->etype, e->stype = d->stype, e->generic = 0;
+    }
+    e->prio = e->prio > d->prio ? e->prio : d->prio;
+    if (!e->own_date && d->own_date) {
+        e->days = d->days, e->prec = d->prec, e->date_text = d->date_text, e->own_date = 1;
+        e->background = d->background;
+    }
+    e->t.dead_v = min_stated(e->t.dead_v, d->t.dead_v);
+    e->t.dead_a = min_stated(e->t.dead_a, d->t.dead_a);
+    e->t.injured = min_stated(e->t.injured, d->t.injured);
+    e->t.zero |= d->t.zero;
+    e->t.vague |= d->t.vague;
+    if (!strcmp(e->actor1, "Unidentified Armed Group") && *d->actor1 && strcmp(d->actor1, e->actor2))
+        e->actor1 = d->actor1;
+    if (!*e->actor2 && strcmp(d->actor2, e->actor1))
+        e->actor2 = d->actor2;
+    if (e->inherited && !d->inherited)
+        e->place = d->place, e->geo_precision = d->geo_precision, e->inherited = 0;
+}
+
+static int same_site(const coder *c, const draft *a, const draft *b)
+{
+    return a->place >= 0 && b->place >= 0 && same_place(c, a->place, b->place);
+}
+
+static incmap_status add_draft(coder *c, const draft *d)
+{
+    for (size_t i = c->n_inc; i-- > 0;) {
+        draft *e = &c->inc[i];
+        int near = d->inherited && (long)i == c->last_inc && c->paragraph[d->sent] - c->paragraph[e->sent] <= 1;
+        if ((same_site(c, e, d) || near) && compatible(e, d)) {
+            merge_into(e, d);
+            c->last_inc = (long)i;
+            return INCMAP_OK;
+        }
+    }
+    if (incmap_grow(&c->inc, &c->cap_inc, c->n_inc + 1, sizeof *c->inc))
+        return INCMAP_ERR_NOMEM;
+    c->inc[c->n_inc] = *d;
+    c->last_inc = (long)c->n_inc++;
+    return INCMAP_OK;
+}
+
+/* "L'attaque a été revendiquée par le JNIM": the named group becomes the perpetrator of the
+ * recent incidents that had none. */
+static void apply_claim(coder *c, size_t s, size_t first, size_t end, const actor *a, size_t na)
+{
+    const incmap_wordlist *w = list(c, "claims");
+    int claim = 0, neg = 0;
+    for (size_t i = first; i < end; i++) {
+        size_t nx;
+        const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx);
+        if (v)
+            claim |= !strcmp(v, "claim"), neg |= !strcmp(v, "neg");
+    }
+    const actor *g = first_of(a, na, is_group, NULL);
+    if (!claim || neg || !g)
+        return;
+    for (size_t i = 0; i < c->n_inc; i++) {
+        draft *e = &c->inc[i];
+        if (e->sent + 3 >= s && e->sent <= s && !strcmp(e->actor1, "Unidentified Armed Group"))
+            e->actor1 = g->name;
+    }
+}
+
+/* ------------------------------------------------------------------ one sentence */
+
+static const char *site_country(const coder *c, const site *st)
+{
+    if (st->place >= 0 && *c->in->places[st->place].country)
+        return c->in->places[st->place].country;
+    return "";
+}
+
+static incmap_status code_sentence(coder *c, size_t s)
+{
+    size_t first = c->sent_first[s], end = c->sent_end[s];
+    actor a[MAX_ACTORS];
+    size_t na = find_actors(c, first, end, a);
+    trigger tr;
+    if (!find_trigger(c, first, end, &tr)) {
+        apply_claim(c, s, first, end, a, na);
+        note_places(c, s, first);
+        return INCMAP_OK;
+    }
+    incmap_date_hit dh[MAX_DATES];
+    size_t nd = incmap_dates_scan(&c->ds, first, end, dh, MAX_DATES);
+    number nums[MAX_FIGS];
+    size_t nn = find_numbers(c, first, end, dh, nd, nums);
+    figure figs[MAX_FIGS];
+    int zero, vague;
+    size_t nf = find_figures(c, first, end, nums, nn, figs, &zero, &vague);
+
+    site sites[MAX_SITES];
+    size_t ns = find_sites(c, s, first, &tr, sites);
+    if (!ns) {
+        int p = c->last_place;
+        if (p < 0 && c->last_inc >= 0)
+            p = c->inc[c->last_inc].place;
+        sites[0] = (site){p, p >= 0 ? (c->in->places[p].geo_precision > 1 ? c->in->places[p].geo_precision : 1) : 0,
+                          end, 1};
+        ns = 1;
+    }
+    draft d0;
+    memset(&d0, 0, sizeof d0);
+    d0.sent = s;
+    d0.prio = tr.prio;
+    d0.generic = tr.generic;
+    sentence_date(c, dh, nd, &tr, &d0);
+    for (size_t k = 0; k < nd; k++)
+        d0.background |= dh[k].precision == 3 && !dh[k].has_year && dh[k].days < c->ds.published - 300;
+    if (c->ds.published >= 0 && d0.days < c->ds.published - BACKGROUND_DAYS)
+        d0.background = 1;
+    for (size_t k = 0; k < ns; k++) {
+        draft d = d0;
+        d.place = sites[k].place;
+        d.inherited = sites[k].inherited;
+        d.geo_precision = sites[k].geo_precision;
+        size_t lo = k ? sites[k - 1].tok_last + 1 : first;
+        size_t hi = ns > 1 && k + 1 < ns ? sites[k].tok_last : end;
+        if (ns > 1 && k + 1 == ns)
+            hi = sites[k].tok_last;
+        d.t = site_toll(figs, nf, nums, nn, ns > 1 ? lo : first, hi, zero, vague);
+        resolve_type_and_actors(c, &tr, a, na, site_country(c, &sites[k]), &d);
+        d.confidence = 0.4 + (d.inherited ? 0 : 0.2) + (d.own_date ? 0.15 : 0) + (tr.prio >= 5 ? 0.15 : 0);
+        incmap_status st = add_draft(c, &d);
+        if (st != INCMAP_OK)
+            return st;
+    }
+    if (d0.own_date && !d0.background) {
+        c->ctx_days = d0.days;
+        c->ctx_prec = d0.prec;
+    }
+    apply_claim(c, s, first, end, a, na);
+    note_places(c, s, first);
+    return INCMAP_OK;
+}
+
+/* ------------------------------------------------------------------ output */
+
+static long total_dead(const toll *t, int *stated)
+{
+    *stated = t->dead_v >= 0 || t->dead_a >= 0 || t->zero || t->vague;
+    if (t->dead_v < 0 && t->dead_a < 0)
+        return t->vague && !t->zero ? 3 : 0;
+    return (t->dead_v > 0 ? t->dead_v : 0) + (t->dead_a > 0 ? t->dead_a : 0);
+}
+
+static void fill_incident(const coder *c, const draft *d, incmap_incident *o)
+{
+    const incmap_incident_input *in = c->in;
+    if (d->prec > 0)
+        incmap_days_format(d->days, o->event_date);
+    o->time_precision = d->prec;
+    o->date_text = d->date_text ? d->date_text : "";
+    o->event_type = d->etype;
+    o->sub_event_type = d->stype;
+    o->actor1 = d->actor1;
+    o->actor2 = d->actor2;
+    o->fatalities = (int)total_dead(&d->t, &o->fatalities_stated);
+    o->injured = (int)d->t.injured;
+    o->place = d->place;
+    o->location = o->country = o->admin1 = "";
+    if (d->place >= 0) {
+        const incmap_place *p = &in->places[d->place];
+        o->location = p->text;
+        o->has_coords = p->has_coords;
+        o->lat = p->lat;
+        o->lon = p->lon;
+        o->country = p->country;
+        o->admin1 = p->admin1;
+        o->geo_precision = d->geo_precision;
+    }
+    o->background = d->background;
+    o->confidence = d->confidence > 0.95 ? 0.95 : d->confidence;
+    const incmap_span *sp = &in->toks->sent[d->sent];
+    o->evidence_start = incmap_text_input_offset(in->decoded, sp->start);
+    o->evidence_end = incmap_text_input_offset(in->decoded, sp->end);
+    o->evidence = incmap_arena_strndup(in->arena, in->text + sp->start, sp->end - sp->start);
+}
+
+static void coder_free(coder *c)
+{
+    free(c->sent_first);
+    free(c->sent_end);
+    free(c->paragraph);
+    free(c->inc);
+}
 
 incmap_status incmap_incidents_code(const incmap_incident_input *in, incmap_incident **out, size_t *n,
                                     incmap_error *err)
 {
-    (void)in;
-    (void)err;
+    coder c = {0};
+    c.in = in;
+    c.ds = (incmap_date_scanner){in->lex, in->lang, in->text, in->toks, incmap_days_parse(in->published)};
+    c.ctx_days = -1;
+    c.last_place = -1;
+    c.last_inc = -1;
     *out = NULL;
     *n = 0;
-    return INCMAP_OK;
-}
-
-void incmap_sections_classify(const incmap_lexicon *lex, const char *lang, const char *text, incmap_tokens *toks)
-{
-    (void)lex;
-    (void)lang;
-    (void)text;
-    (void)toks;
-}
-
-int incmap_find_published(const incmap_lexicon *lex, const char *lang, const char *text, const incmap_tokens *toks,
-                          char out[11])
-{
-    (void)lex;
-    (void)lang;
-    (void)text;
-    (void)toks;
-    out[0] = 0;
-    return 0;
+    incmap_status st = layout(&c);
+    for (size_t s = 0; st == INCMAP_OK && s < in->toks->n_sent; s++)
+        if (in->toks->sent[s].section == INCMAP_SECTION_BODY)
+            st = code_sentence(&c, s);
+    if (st == INCMAP_OK) {
+        *out = incmap_arena_alloc(in->arena, (c.n_inc ? c.n_inc : 1) * sizeof **out);
+        if (!*out)
+            st = INCMAP_ERR_NOMEM;
+    }
+    for (size_t i = 0; st == INCMAP_OK && i < c.n_inc; i++)
+        fill_incident(&c, &c.inc[i], &(*out)[i]);
+    if (st == INCMAP_OK)
+        *n = c.n_inc;
+    coder_free(&c);
+    return st == INCMAP_OK ? INCMAP_OK : incmap_fail(err, st, "incident coding: out of memory");
 }

@@ -1,0 +1,149 @@
+/* phrase.c: phrase look-ups over tokens (see phrase.h). */
+#include "phrase.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { KEY_MAX = 256 };
+
+int incmap_tok_is_joiner(const char *text, const incmap_tokens *t, size_t i)
+{
+    const incmap_token *k = &t->tok[i];
+    if (!(k->flags & INCMAP_TOK_PUNCT))
+        return 0;
+    const char *s = text + k->start;
+    size_t n = k->end - k->start;
+    return (n == 1 && (*s == '\'' || *s == '-')) || (n == 3 && !memcmp(s, "\xE2\x80\x99", 3)) ||
+           (n == 3 && !memcmp(s, "\xE2\x80\x90", 3)) || (n == 3 && !memcmp(s, "\xE2\x80\x91", 3));
+}
+
+/* Appends word token i to key; 0 when it does not fit. */
+static int key_add(char *key, size_t *len, const incmap_tokens *t, size_t i)
+{
+    size_t n = t->tok[i].norm_len;
+    if (!n || *len + n + 2 > KEY_MAX)
+        return 0;
+    if (*len)
+        key[(*len)++] = ' ';
+    memcpy(key + *len, incmap_tok_norm(t, i), n);
+    *len += n;
+    key[*len] = 0;
+    return 1;
+}
+
+const char *incmap_phrase_at(const incmap_wordlist *w, const char *text, const incmap_tokens *t, size_t i,
+                             size_t end, size_t *next)
+{
+    int maxw = incmap_wordlist_max_words(w);
+    if (i >= end || !(t->tok[i].flags & INCMAP_TOK_WORD) || maxw <= 0)
+        return NULL;
+    char key[KEY_MAX];
+    size_t len = 0;
+    const char *best = NULL;
+    /* A normalised token may hold several words ("œ" stays one); count words by key spaces. */
+    int words = 0;
+    for (size_t j = i; j < end && words < maxw; j++) {
+        if (!(t->tok[j].flags & INCMAP_TOK_WORD)) {
+            if (incmap_tok_is_joiner(text, t, j))
+                continue;
+            break;
+        }
+        if (!key_add(key, &len, t, j))
+            break;
+        words++;
+        const char *v = incmap_wordlist_get(w, key, len);
+        if (v) {
+            best = v;
+            *next = j + 1;
+        }
+    }
+    return best;
+}
+
+const char *incmap_phrase_before(const incmap_wordlist *w, const char *text, const incmap_tokens *t, size_t i,
+                                 size_t begin, size_t *first)
+{
+    int maxw = incmap_wordlist_max_words(w);
+    size_t j = i, words = 0;
+    const char *best = NULL;
+    /* Try every start up to maxw words back; keep the longest phrase that ends at i. */
+    while (j > begin && (int)words < maxw) {
+        j--;
+        if (!(t->tok[j].flags & INCMAP_TOK_WORD)) {
+            if (incmap_tok_is_joiner(text, t, j))
+                continue;
+            break;
+        }
+        words++;
+        size_t next;
+        const char *v = incmap_phrase_at(w, text, t, j, i, &next);
+        if (v && next == i) {
+            best = v;
+            *first = j;
+        }
+    }
+    return best;
+}
+
+/* Adds one number word's value to a running total, French/English/Spanish style: "deux cents"
+ * multiplies, "mille" closes a group, anything else adds. */
+static void number_combine(long *total, long *group, long v)
+{
+    if (v == 100)
+        *group = (*group ? *group : 1) * 100;
+    else if (v == 1000) {
+        *total += (*group ? *group : 1) * 1000;
+        *group = 0;
+    } else
+        *group += v;
+}
+
+static int digits_value(const incmap_tokens *t, size_t i, long *value)
+{
+    const char *s = incmap_tok_norm(t, i);
+    size_t n = t->tok[i].norm_len;
+    if (!(t->tok[i].flags & INCMAP_TOK_NUM) || n > 6)
+        return 0;
+    long v = 0;
+    for (size_t k = 0; k < n; k++)
+        v = v * 10 + (s[k] - '0');
+    *value = v;
+    return 1;
+}
+
+int incmap_number_at(const incmap_lexicon *lex, const char *lang, const char *text, const incmap_tokens *t,
+                     size_t i, size_t end, long *value, size_t *next)
+{
+    if (i >= end)
+        return 0;
+    if (digits_value(t, i, value)) {
+        *next = i + 1;
+        return 1;
+    }
+    const incmap_wordlist *w = incmap_lexicon_list(lex, lang, "numbers");
+    long total = 0, group = 0;
+    size_t j = i, after = i;
+    int found = 0;
+    for (;;) {
+        size_t nx;
+        const char *v = incmap_phrase_at(w, text, t, j, end, &nx);
+        if (!v)
+            break;
+        if (*v == '+') {
+            if (!found)
+                return 0;
+            j = nx; /* a connector counts only when another number follows */
+            continue;
+        }
+        number_combine(&total, &group, strtol(v, NULL, 10));
+        found = 1;
+        j = after = nx;
+        while (j < end && incmap_tok_is_joiner(text, t, j))
+            j++;
+    }
+    if (!found)
+        return 0;
+    *value = total + group;
+    *next = after;
+    return 1;
+}

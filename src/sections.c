@@ -1,0 +1,155 @@
+/* sections.c: which sentences are the article and which are page furniture (navigation bars,
+ * headline lists, bylines, comment threads), and the page's own publication date. Cue words are
+ * data: LANG/boilerplate.txt and LANG/published_cues.txt. */
+#include <string.h>
+
+#include "dates.h"
+#include "incidents.h"
+#include "phrase.h"
+
+/* Token range [*first, *end) of each sentence, from the tokens' sentence numbers. */
+static void sentence_tokens(const incmap_tokens *t, size_t s, size_t *first, size_t *end)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) { /* the first token of sentence s */
+        size_t mid = (lo + hi) / 2;
+        if (t->tok[mid].sentence < (int32_t)s)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *first = lo;
+    while (hi < t->n && t->tok[hi].sentence == (int32_t)s)
+        hi++;
+    *end = hi;
+}
+
+static size_t count_words(const incmap_tokens *t, size_t first, size_t end)
+{
+    size_t n = 0;
+    for (size_t i = first; i < end; i++)
+        n += (t->tok[i].flags & INCMAP_TOK_WORD) != 0;
+    return n;
+}
+
+/* The boilerplate cue ("thread" or "line") among the first two words of the sentence, or NULL. */
+static const char *furniture_cue(const incmap_lexicon *lex, const char *lang, const char *text,
+                                 const incmap_tokens *t, size_t first, size_t end)
+{
+    const incmap_wordlist *w = incmap_lexicon_list(lex, lang, "boilerplate");
+    size_t words = 0, nx;
+    for (size_t i = first; i < end && words < 2; i++) {
+        if (!(t->tok[i].flags & INCMAP_TOK_WORD))
+            continue;
+        words++;
+        const char *v = incmap_phrase_at(w, text, t, i, end, &nx);
+        if (v)
+            return v;
+    }
+    return NULL;
+}
+
+static size_t count_char(const char *text, const incmap_tokens *t, size_t first, size_t end, char c)
+{
+    size_t n = 0;
+    for (size_t i = first; i < end; i++)
+        n += (t->tok[i].flags & INCMAP_TOK_PUNCT) && text[t->tok[i].start] == c;
+    return n;
+}
+
+/* Does a line break separate byte offsets a < b? */
+static int newline_between(const char *text, size_t a, size_t b)
+{
+    return memchr(text + a, '\n', b > a ? b - a : 0) != NULL;
+}
+
+/* Headline lists run several titles together on one line, separated by runs of spaces. */
+static void mark_headline_lists(const char *text, incmap_tokens *t)
+{
+    for (size_t s = 1; s < t->n_sent; s++) {
+        incmap_span *a = &t->sent[s - 1], *b = &t->sent[s];
+        if (!newline_between(text, a->end, b->start) && b->start >= a->end + 3 && text[b->start - 1] == ' ' &&
+            text[b->start - 2] == ' ' && text[b->start - 3] == ' ') {
+            if (a->section == INCMAP_SECTION_BODY)
+                a->section = INCMAP_SECTION_HEADLINE;
+            b->section = INCMAP_SECTION_HEADLINE;
+        }
+    }
+}
+
+/* The article's title: its first non-furniture line when that line is one sentence without a
+ * final full stop. */
+static void mark_title(const char *text, incmap_tokens *t)
+{
+    for (size_t s = 0; s < t->n_sent; s++) {
+        incmap_span *sp = &t->sent[s];
+        if (sp->section != INCMAP_SECTION_BODY)
+            continue;
+        size_t e = sp->end;
+        while (e > sp->start && (text[e - 1] == ' ' || text[e - 1] == '\r'))
+            e--;
+        int alone = (s + 1 >= t->n_sent || newline_between(text, sp->end, t->sent[s + 1].start)) &&
+                    (s == 0 || newline_between(text, t->sent[s - 1].end, sp->start));
+        if (alone && e > sp->start && !strchr(".!?", text[e - 1]))
+            sp->section = INCMAP_SECTION_HEADLINE;
+        return;
+    }
+}
+
+void incmap_sections_classify(const incmap_lexicon *lex, const char *lang, const char *text, incmap_tokens *toks)
+{
+    int thread = 0;
+    for (size_t s = 0; s < toks->n_sent; s++) {
+        size_t first, end;
+        sentence_tokens(toks, s, &first, &end);
+        size_t words = count_words(toks, first, end);
+        const char *cue = furniture_cue(lex, lang, text, toks, first, end);
+        if (cue && !strcmp(cue, "thread") && words <= 4)
+            thread = 1;
+        int furniture = thread || count_char(text, toks, first, end, '|') >= 1 || (cue && words <= 8);
+        toks->sent[s].section = furniture ? INCMAP_SECTION_BOILERPLATE : INCMAP_SECTION_BODY;
+    }
+    mark_headline_lists(text, toks);
+    mark_title(text, toks);
+}
+
+/* Is the date at token i announced by a publication cue ("Publié le", "date")? */
+static int published_cue(const incmap_lexicon *lex, const char *lang, const char *text, const incmap_tokens *t,
+                         size_t i, size_t first)
+{
+    const incmap_wordlist *w = incmap_lexicon_list(lex, lang, "published_cues");
+    size_t f;
+    return incmap_phrase_before(w, text, t, i, first, &f) != NULL;
+}
+
+int incmap_find_published(const incmap_lexicon *lex, const char *lang, const char *text, const incmap_tokens *toks,
+                          char out[11])
+{
+    incmap_date_scanner sc = {lex, lang, text, toks, -1};
+    long dateline = -1;
+    for (size_t s = 0; s < toks->n_sent; s++) {
+        size_t first, end;
+        sentence_tokens(toks, s, &first, &end);
+        incmap_date_hit h[8];
+        size_t n = incmap_dates_scan(&sc, first, end, h, 8);
+        for (size_t k = 0; k < n; k++) {
+            if (!h[k].has_year)
+                continue;
+            if (published_cue(lex, lang, text, toks, h[k].tok_first, first)) {
+                int y, m, d;
+                incmap_ymd_from_days(h[k].days, &y, &m, &d);
+                incmap_days_format(h[k].precision == 3 ? incmap_days_from_ymd(y, m, 1) : h[k].days, out);
+                return 1;
+            }
+            /* A dateline ("Bamako, 2 juin 2025 –") near the top dates the article too. */
+            if (dateline < 0 && s < 4 && h[k].precision == 1)
+                dateline = h[k].days;
+        }
+    }
+    if (dateline < 0) {
+        out[0] = 0;
+        return 0;
+    }
+    incmap_days_format(dateline, out);
+    return 1;
+}
