@@ -17,12 +17,15 @@
 #define ACCEPT 0.70         /* below this, "no good candidate" */
 #define ANCHOR_MARGIN 0.15  /* a first-pass choice this far ahead of the runner-up is an anchor */
 
-double incmap_distance_km(double lat1, double lon1, double lat2, double lon2)
+void incmap_wgs84_init(struct geod_geodesic *g)
 {
-    struct geod_geodesic g;
+    geod_init(g, 6378137.0, 1 / 298.257223563);
+}
+
+double incmap_distance_km(const struct geod_geodesic *g, double lat1, double lon1, double lat2, double lon2)
+{
     double s12 = 0;
-    geod_init(&g, 6378137.0, 1 / 298.257223563);
-    geod_inverse(&g, lat1, lon1, lat2, lon2, &s12, NULL, NULL);
+    geod_inverse(g, lat1, lon1, lat2, lon2, &s12, NULL, NULL);
     return s12 / 1000.0;
 }
 
@@ -254,10 +257,35 @@ static void fallback(const incmap_resolver *r, const incmap_mention *ms, size_t 
     fmt_place(why, r, area);
 }
 
-static void score_pass(const incmap_resolver *r, const incmap_mention *ms, size_t n, mention_state *st,
-                       const country_count *countries, size_t n_countries, int second)
+/* A first-pass reading that other mentions are measured against; one per distinct place, so an
+ * article naming Bamako forty times costs one distance per candidate, not forty. */
+typedef struct {
+    const incmap_gz_record *rec;
+    const char *key;
+} anchor;
+
+static size_t collect_anchors(const mention_state *st, size_t n, anchor *out)
 {
-    /* anchors and named regions from the first pass */
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (!st[j].anchor)
+            continue;
+        const incmap_gz_record *a = st[j].c[st[j].best].rec;
+        if (incmap_is_country_code(a->fcode))
+            continue;
+        size_t d = 0;
+        while (d < k && out[d].rec != a)
+            d++;
+        if (d == k)
+            out[k++] = (anchor){a, st[j].key};
+    }
+    return k;
+}
+
+static void score_pass(mention_state *st, size_t n, const country_count *countries,
+                       size_t n_countries, const anchor *anchors, size_t n_anchors,
+                       const struct geod_geodesic *g)
+{
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
         for (size_t k = 0; k < s->n; k++) {
@@ -268,21 +296,17 @@ static void score_pass(const incmap_resolver *r, const incmap_mention *ms, size_
                 c->score += 0.25 * (cw >= 2 ? 1.0 : cw / 2);
             else if (n_countries && !incmap_is_country_code(c->rec->fcode))
                 c->score -= c->rec->population < 100000 ? 0.30 : 0.10; /* the article is about other countries */
-            if (!second)
-                continue;
             c->near_km = -1;
-            for (size_t j = 0; j < n; j++) {
-                if (j == i || !st[j].anchor || !strcmp(st[j].key, s->key))
-                    continue;
-                const incmap_gz_record *a = st[j].c[st[j].best].rec;
-                if (incmap_is_country_code(a->fcode))
-                    continue;
+            for (size_t j = 0; j < n_anchors; j++) {
+                const incmap_gz_record *a = anchors[j].rec;
+                if (!strcmp(anchors[j].key, s->key))
+                    continue; /* a name does not vouch for itself */
                 if (is_adm(a, "ADM1") && c->rec->fclass != 'A' && c->rec->admin1_off &&
                     c->rec->admin1_off == a->admin1_off && !memcmp(c->rec->cc, a->cc, 2)) {
                     c->score += 0.25; /* inside a region the article names */
                     continue;
                 }
-                double d = incmap_distance_km(c->rec->lat, c->rec->lon, a->lat, a->lon);
+                double d = incmap_distance_km(g, c->rec->lat, c->rec->lon, a->lat, a->lon);
                 if (c->near_km < 0 || d < c->near_km)
                     c->near_km = d;
             }
@@ -299,10 +323,16 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
     mention_state *st = calloc(n ? n : 1, sizeof *st);
     country_count countries[64];
     size_t n_countries = 0;
+    anchor *anchors = calloc(n ? n : 1, sizeof *anchors);
+    struct geod_geodesic g;
+    incmap_wgs84_init(&g);
     incmap_buf why = {0};
     incmap_status rc = INCMAP_OK;
-    if (!st)
+    if (!st || !anchors) {
+        free(st);
+        free(anchors);
         return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+    }
 
     /* Candidates and their context-free scores. */
     for (size_t i = 0; i < n; i++) {
@@ -359,7 +389,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
             for (size_t p = 0; p < s->n; p++)
                 if (s->c[p].rec->fclass == 'P' && !memcmp(s->c[p].rec->cc, c->rec->cc, 2) &&
                     (s->c[p].kind & (INCMAP_NAME_MAIN | INCMAP_NAME_CURATED)) &&
-                    incmap_distance_km(s->c[p].rec->lat, s->c[p].rec->lon, c->rec->lat, c->rec->lon) < 150) {
+                    incmap_distance_km(&g, s->c[p].rec->lat, s->c[p].rec->lon, c->rec->lat, c->rec->lon) < 150) {
                     c->base -= 0.3;
                     c->score = c->base;
                     break;
@@ -377,7 +407,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
             add_country(countries, &n_countries, 64, cc, 0.5);
     }
 
-    score_pass(r, ms, n, st, countries, n_countries, 0);
+    score_pass(st, n, countries, n_countries, NULL, 0, &g);
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
         s->anchor = s->best != (size_t)-1 && s->c[s->best].score >= ACCEPT && !ms[i].fuzzy;
@@ -386,11 +416,11 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
         for (size_t k = 0; s->anchor && k < s->n; k++) {
             const cand *b = &s->c[s->best], *c = &s->c[k];
             if (k != s->best && b->score - c->score < ANCHOR_MARGIN &&
-                incmap_distance_km(b->rec->lat, b->rec->lon, c->rec->lat, c->rec->lon) > 50)
+                incmap_distance_km(&g, b->rec->lat, b->rec->lon, c->rec->lat, c->rec->lon) > 50)
                 s->anchor = 0;
         }
     }
-    score_pass(r, ms, n, st, countries, n_countries, 1);
+    score_pass(st, n, countries, n_countries, anchors, collect_anchors(st, n, anchors), &g);
 
     /* One sense per discourse: mentions of the same name take the candidate with the most summed
      * support, unless a mention's own evidence ("(Mali)", a cue) disagrees. */
@@ -480,6 +510,7 @@ out:
     for (size_t i = 0; i < n; i++)
         free(st[i].c);
     free(st);
+    free(anchors);
     incmap_buf_free(&why);
     return rc;
 }

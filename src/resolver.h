@@ -29,8 +29,11 @@ typedef struct {
 incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *m, size_t n, incmap_resolution *out,
                              incmap_error *err);
 
-/* Geodesic distance in kilometres on WGS84 (PROJ's geod_inverse). */
-double incmap_distance_km(double lat1, double lon1, double lat2, double lon2);
+/* Geodesic distance in kilometres on WGS84 (PROJ's geod_inverse); g from incmap_wgs84_init,
+ * set up once per use rather than per distance. */
+struct geod_geodesic;
+void incmap_wgs84_init(struct geod_geodesic *g);
+double incmap_distance_km(const struct geod_geodesic *g, double lat1, double lon1, double lat2, double lon2);
 
 /* Is this feature code a country (PCLI, PCLD, ...)? */
 int incmap_is_country_code(const char *fcode);
