@@ -106,7 +106,17 @@ incmap_status incmap_gazetteer_lookup(incmap_ctx *ctx, const char *name, const c
     const incmap_gz_posting *p;
     size_t n = 0;
     int longer;
-    incmap_gazetteer_probe(ctx->gz, key.s, key.len, 0, &p, &n, &longer);
+    /* The exact name, else the name without spaces ("Tin Zaouatene" / "Ti-n-Zaouâtene"), else a
+     * spelling variant: the same fall-backs the tagger uses on article text. */
+    if (!incmap_gazetteer_probe(ctx->gz, key.s, key.len, 0, &p, &n, &longer) || !n) {
+        incmap_buf sq = {0};
+        for (size_t i = 0; i < key.len; i++)
+            if (key.s[i] != ' ')
+                incmap_buf_putc(&sq, key.s[i]);
+        if ((!incmap_gazetteer_probe(ctx->gz, sq.s, sq.len, 0, &p, &n, &longer) || !n) && sq.len)
+            incmap_gazetteer_probe_spelling(ctx->gz, sq.s, sq.len, &p, &n);
+        incmap_buf_free(&sq);
+    }
     incmap_buf_free(&key);
     incmap_candidate *c = calloc(n ? n : 1, sizeof *c);
     incmap_arena *a = incmap_arena_new();

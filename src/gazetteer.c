@@ -44,6 +44,32 @@ void incmap_gazetteer_skeleton(const char *key, size_t len, incmap_buf *out)
     }
 }
 
+int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squashed, size_t len,
+                                    const incmap_gz_posting **out, size_t *n_out)
+{
+    *n_out = 0;
+    if (len < 6)
+        return 0; /* short names have too many neighbours one letter away */
+    incmap_buf sk = {0};
+    incmap_gazetteer_skeleton(squashed, len, &sk);
+    const incmap_gz_posting *p;
+    size_t np = 0;
+    int longer, found = 0;
+    if (sk.len >= 4 && incmap_gazetteer_probe(g, sk.s, sk.len, 1, &p, &np, &longer)) {
+        int limit = len >= 10 ? 2 : 1;
+        for (size_t k = 0; k < np && !found; k++) {
+            const char *cand = incmap_gazetteer_string(g, p[k].key_off);
+            found = incmap_edit_distance(squashed, len, cand, strlen(cand)) <= limit;
+        }
+    }
+    incmap_buf_free(&sk);
+    if (found) {
+        *out = p;
+        *n_out = np;
+    }
+    return found;
+}
+
 static int check_index(incmap_gazetteer *g, const char *idx_path, const char *build_id, incmap_error *err)
 {
     const index_header *h = (const index_header *)g->map;

@@ -63,6 +63,12 @@ const char *incmap_gazetteer_string(const incmap_gazetteer *g, uint32_t off);
 const incmap_gz_record *incmap_gazetteer_find(const incmap_gazetteer *g, int64_t geonameid);
 size_t incmap_gazetteer_n_records(const incmap_gazetteer *g);
 
+/* Spelling variants of a name written without spaces ("tinzaouatine"): the postings of its
+ * consonant skeleton, when at least one indexed spelling is within a small edit distance
+ * (1, or 2 for names of 10 letters or more). Returns 0 when there is none. */
+int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squashed, size_t len,
+                                    const incmap_gz_posting **out, size_t *n_out);
+
 /* The consonant skeleton used for the fuzzy table ("tinzaouatine" -> "tnztn"). */
 void incmap_gazetteer_skeleton(const char *key, size_t len, incmap_buf *out);
 

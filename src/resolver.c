@@ -282,12 +282,27 @@ static size_t collect_anchors(const mention_state *st, size_t n, anchor *out)
     return k;
 }
 
+/* Big enough to be named in an article about another country: a city, or, when the name has
+ * no reading in the countries named, a town or an administrative seat ("rentré de France ...
+ * à Ansongo"). */
+static int notable(const incmap_gz_record *r, int in_named)
+{
+    return r->population >= 100000 ||
+           (!in_named && (r->population >= 5000 || (r->population >= 1000 && !strncmp(r->fcode, "PPLA", 4))));
+}
+
 static void score_pass(mention_state *st, size_t n, const country_count *countries,
                        size_t n_countries, const anchor *anchors, size_t n_anchors,
                        const struct geod_geodesic *g)
 {
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
+        /* A name with a reading in a country the article names loses its readings elsewhere;
+         * a town with none there ("rentré de France ... Bandiagara") is only mildly doubted:
+         * articles name the countries of their actors and visitors, not of every town. */
+        int in_named = 0;
+        for (size_t k = 0; k < s->n && !in_named; k++)
+            in_named = country_weight(countries, n_countries, s->c[k].rec->cc) > 0;
         for (size_t k = 0; k < s->n; k++) {
             cand *c = &s->c[k];
             c->score = c->base;
@@ -295,7 +310,7 @@ static void score_pass(mention_state *st, size_t n, const country_count *countri
             if (cw > 0)
                 c->score += 0.25 * (cw >= 2 ? 1.0 : cw / 2);
             else if (n_countries && !incmap_is_country_code(c->rec->fcode))
-                c->score -= c->rec->population < 100000 ? 0.30 : 0.10; /* the article is about other countries */
+                c->score -= notable(c->rec, in_named) ? 0.10 : 0.30;
             c->near_km = -1;
             for (size_t j = 0; j < n_anchors; j++) {
                 const incmap_gz_record *a = anchors[j].rec;

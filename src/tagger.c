@@ -4,33 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_NAME_WORDS 8
+#include "phrase.h"
 
-int incmap_edit_distance(const char *a, size_t na, const char *b, size_t nb)
-{
-    if (na > 255)
-        na = 255;
-    if (nb > 255)
-        nb = 255;
-    int row[256];
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= na; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= nb; j++) {
-            int up = row[j];
-            int best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[nb];
-}
+#define MAX_NAME_WORDS 8
 
 static int is_word(const incmap_tokens *t, size_t i)
 {
@@ -84,41 +60,25 @@ static size_t word_before(const incmap_tokens *t, size_t i, int k)
     return (size_t)-1;
 }
 
-/* Does the phrase just before token i (up to the list's longest entry) appear in the list?
- * Returns the entry's value, or NULL. Punctuation other than an apostrophe breaks a phrase. */
+/* The value of the lexicon phrase that ends just before token i in its sentence, or NULL. */
 static const char *phrase_before(const char *text, const incmap_tokens *t, size_t i, const incmap_wordlist *w)
 {
-    int max = incmap_wordlist_max_words(w);
-    size_t first[MAX_NAME_WORDS];
-    int n = 0;
-    size_t j = i;
-    while (n < max && n < MAX_NAME_WORDS) {
-        size_t prev = word_before(t, j, 1);
-        if (prev == (size_t)-1)
-            break;
-        /* only spaces and apostrophes between the words of a cue */
-        for (size_t k = t->tok[prev].end; k < t->tok[j].start; k++) {
-            char c = text[k];
-            if (c != ' ' && c != '\'' && (unsigned char)c < 0x80)
-                return NULL;
-        }
-        first[n++] = prev;
-        j = prev;
-    }
-    incmap_buf key = {0};
-    const char *found = NULL;
-    for (int m = n; m >= 1 && !found; m--) {
-        incmap_buf_clear(&key);
-        for (int k = m - 1; k >= 0; k--) {
-            if (key.len)
-                incmap_buf_putc(&key, ' ');
-            incmap_buf_append(&key, incmap_tok_norm(t, first[k]), t->tok[first[k]].norm_len);
-        }
-        if (key.len)
-            found = incmap_wordlist_get(w, key.s, key.len);
-    }
-    incmap_buf_free(&key);
-    return found;
+    size_t begin = i;
+    while (begin > 0 && i - begin < 16 && t->tok[begin - 1].sentence == t->tok[i].sentence)
+        begin--;
+    size_t first;
+    return incmap_phrase_before(w, text, t, i, begin, &first);
+}
+
+/* The value of the lexicon phrase that starts right after token last in its sentence, or NULL:
+ * English puts the cue after the name ("the Gao region"). */
+static const char *phrase_after(const char *text, const incmap_tokens *t, size_t last, const incmap_wordlist *w)
+{
+    size_t end = last + 1;
+    while (end < t->n && end - last < 8 && t->tok[end].sentence == t->tok[last].sentence)
+        end++;
+    size_t next;
+    return last + 1 < end ? incmap_phrase_at(w, text, t, last + 1, end, &next) : NULL;
 }
 
 static incmap_cue cue_of(const char *v)
@@ -162,7 +122,7 @@ typedef struct {
     const incmap_tagger *tg;
     const char *text;
     const incmap_tokens *t;
-    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues, *particles, *demonyms, *locatives, *venues;
+    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues, *particles, *demonyms, *locatives, *venues, *cues_after;
     /* surnames of people seen so far ("Zuma" after "Jacob Zuma"), as token norms */
     const char **people;
     size_t n_people, cap_people;
@@ -181,6 +141,71 @@ static int is_person_word(const scan *s, const char *norm, size_t len)
 static int is_cap(const incmap_tokens *t, size_t i)
 {
     return is_word(t, i) && (t->tok[i].flags & INCMAP_TOK_CAP);
+}
+
+/* Token i is a person's surname: later mentions of the word alone are the person too. */
+static void remember_person(scan *s, size_t i)
+{
+    const incmap_tokens *t = s->t;
+    char *surname = malloc(t->tok[i].norm_len + 1);
+    if (surname && !incmap_grow(&s->people, &s->cap_people, s->n_people + 1, sizeof *s->people)) {
+        memcpy(surname, incmap_tok_norm(t, i), t->tok[i].norm_len);
+        surname[t->tok[i].norm_len] = 0;
+        s->people[s->n_people++] = surname;
+    } else {
+        free(surname); /* out of memory: the surname is merely not remembered */
+    }
+}
+
+/* Skips spaces, including the no-break spaces French puts before a colon. */
+static const char *skip_spaces(const char *p)
+{
+    for (;;) {
+        if (*p == ' ')
+            p++;
+        else if (!strncmp(p, "\xC2\xA0", 2))
+            p += 2;
+        else if (!strncmp(p, "\xE2\x80\xAF", 3))
+            p += 3;
+        else
+            return p;
+    }
+}
+
+/* "Cañizares : « ... »": a name followed by a colon and a quotation is the speaker. The text is
+ * NUL-terminated. */
+static int speaker_at(const char *text, const incmap_tokens *t, size_t last)
+{
+    const char *p = skip_spaces(text + t->tok[last].end);
+    if (*p != ':')
+        return 0;
+    p = skip_spaces(p + 1);
+    return *p == '"' || !strncmp(p, "\xC2\xAB", 2) || !strncmp(p, "\xE2\x80\x9C", 3);
+}
+
+/* A country, a first-level region or a capital among the mention's readings: "Algérie : « ... »"
+ * is a headline about the country, not a quote of someone named Algérie. */
+static int names_major_place(const incmap_gazetteer *gz, const incmap_mention *m)
+{
+    for (size_t k = 0; k < m->n_posts; k++) {
+        const incmap_gz_record *r = incmap_gazetteer_record(gz, m->posts[k].record);
+        if (r && (!strncmp(r->fcode, "PCL", 3) || !strcmp(r->fcode, "ADM1") || !strcmp(r->fcode, "PPLC") ||
+                  !strcmp(r->fcode, "PPLA")))
+            return 1;
+    }
+    return 0;
+}
+
+/* A country among the mention's readings: Spanish writes the adjective "malí" and the
+ * country "Malí" alike, but only the country is capitalised. */
+static int names_country(const incmap_gazetteer *gz, const incmap_mention *m)
+{
+    for (size_t k = 0; k < m->n_posts; k++) {
+        const incmap_gz_record *r = incmap_gazetteer_record(gz, m->posts[k].record);
+        if (r && !strncmp(r->fcode, "PCL", 3))
+            return 1;
+    }
+    return 0;
 }
 
 /* A person: a title or a given name followed by capitalised words. Returns the last token of
@@ -203,14 +228,7 @@ static size_t person_at(scan *s, size_t i)
     }
     if (last == (size_t)-1 || (given && !titled && last == i))
         return given && !titled ? (size_t)-1 : last; /* a given name alone is not enough */
-    char *surname = malloc(t->tok[last].norm_len + 1);
-    if (surname && !incmap_grow(&s->people, &s->cap_people, s->n_people + 1, sizeof *s->people)) {
-        memcpy(surname, incmap_tok_norm(t, last), t->tok[last].norm_len);
-        surname[t->tok[last].norm_len] = 0;
-        s->people[s->n_people++] = surname;
-    } else {
-        free(surname);
-    }
+    remember_person(s, last);
     return last;
 }
 
@@ -315,7 +333,7 @@ static size_t fuzzy_match(const scan *s, size_t i, const incmap_gz_posting **pos
     int n = 0;
     for (size_t j = i; j != (size_t)-1 && n < 3 && is_cap(t, j); j = next_word(s->text, t, j))
         ends[n++] = j;
-    incmap_buf sq = {0}, sk = {0};
+    incmap_buf sq = {0};
     size_t found = (size_t)-1;
     for (int m = n; m >= 1 && found == (size_t)-1; m--) {
         incmap_buf_clear(&sq);
@@ -324,28 +342,10 @@ static size_t fuzzy_match(const scan *s, size_t i, const incmap_gz_posting **pos
             if (j == ends[m - 1])
                 break;
         }
-        if (sq.len < 6)
-            continue;
-        incmap_buf_clear(&sk);
-        incmap_gazetteer_skeleton(sq.s, sq.len, &sk);
-        const incmap_gz_posting *p;
-        size_t np;
-        int longer;
-        if (sk.len < 4 || !incmap_gazetteer_probe(s->tg->gz, sk.s, sk.len, 1, &p, &np, &longer) || !np)
-            continue;
-        int limit = sq.len >= 10 ? 2 : 1;
-        for (size_t k = 0; k < np; k++) {
-            const char *cand = incmap_gazetteer_string(s->tg->gz, p[k].key_off);
-            if (incmap_edit_distance(sq.s, sq.len, cand, strlen(cand)) <= limit) {
-                *posts = p;
-                *n_posts = np;
-                found = ends[m - 1];
-                break;
-            }
-        }
+        if (incmap_gazetteer_probe_spelling(s->tg->gz, sq.s, sq.len, posts, n_posts))
+            found = ends[m - 1];
     }
     incmap_buf_free(&sq);
-    incmap_buf_free(&sk);
     return found;
 }
 
@@ -364,6 +364,7 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
               .particles = incmap_lexicon_list(lex, "common", "name_particles"),
               .locatives = incmap_lexicon_list(lex, tg->lang, "locative_cues"),
               .venues = incmap_lexicon_list(lex, tg->lang, "venue_cues"),
+              .cues_after = incmap_lexicon_list(lex, tg->lang, "cues_after"),
               .demonyms = incmap_lexicon_list(lex, tg->lang, "demonyms")};
     incmap_status rc = INCMAP_OK;
     incmap_buf key = {0};
@@ -438,11 +439,13 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
             }
             /* One word next to an unknown capitalised word is a person's first or last name
              * ("Rida Lyammouri", "Niccola Milnes"), not a place. */
-            if (best == i && (unknown_cap(&s, next_word(text, t, i)) || unknown_cap_before(&s, i)))
-                best = (size_t)-1;
+            int beside_unknown = unknown_cap(&s, next_word(text, t, i)) || unknown_cap_before(&s, i);
+            if (best == i && beside_unknown)
+                best = (size_t)-1; /* not remembered: "Royal Air Maroc" does not make Maroc a person */
             /* One word alone: not a common word, not a person's name, not one or two letters. */
             int common = incmap_wordlist_get(s.stop, norm, nlen) || is_person_word(&s, norm, nlen) ||
-                         incmap_wordlist_get(s.given, norm, nlen) || incmap_wordlist_get(s.demonyms, norm, nlen);
+                         incmap_wordlist_get(s.given, norm, nlen) ||
+                         (incmap_wordlist_get(s.demonyms, norm, nlen) && !names_country(tg->gz, &m));
             if (best == i && (common || nlen < 3))
                 best = (size_t)-1;
             /* A spelling variant, when no name matched or when a longer capitalised run does
@@ -453,7 +456,9 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
                 const incmap_gz_posting *fp;
                 size_t nfp;
                 size_t fend = fuzzy_match(&s, i, &fp, &nfp);
-                if (fend != (size_t)-1 && (best == (size_t)-1 || fend > best)) {
+                if (fend == i && beside_unknown) {
+                    remember_person(&s, i); /* "Niccola Milnes" is not a misspelt Moulins */
+                } else if (fend != (size_t)-1 && (best == (size_t)-1 || fend > best)) {
                     best = fend;
                     m.posts = fp;
                     m.n_posts = nfp;
@@ -472,8 +477,24 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
         }
         if (best == (size_t)-1)
             continue;
+        /* "La Guardia Civil": a name that runs into an organisation's name is part of it. */
+        size_t org_end = (size_t)-1;
+        for (size_t j = next_word(text, t, i); j != (size_t)-1 && j <= best && org_end == (size_t)-1;
+             j = next_word(text, t, j))
+            if ((org_end = list_match(text, t, j, s.orgs)) != (size_t)-1 && org_end <= best)
+                org_end = (size_t)-1;
+        if (org_end != (size_t)-1) {
+            i = org_end;
+            continue;
+        }
+        if (best == i && !m.unknown && speaker_at(text, t, best) && !names_major_place(tg->gz, &m)) {
+            remember_person(&s, i);
+            continue;
+        }
         m.lowercase_elsewhere = best == i && in_lowercase(&lower, norm, nlen);
         const char *cue = phrase_before(text, t, i, s.cues);
+        if (!cue)
+            cue = phrase_after(text, t, best, s.cues_after);
         m.tok_first = i;
         m.tok_last = best;
         m.start = t->tok[i].start;

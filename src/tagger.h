@@ -42,7 +42,5 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
 /* Guesses the language from function words: one of the lexicon's languages, "fr" by default. */
 const char *incmap_detect_language(const incmap_lexicon *lex, const incmap_tokens *toks);
 
-/* Levenshtein distance of two short byte strings (capped at 255 bytes each). */
-int incmap_edit_distance(const char *a, size_t na, const char *b, size_t nb);
 
 #endif

@@ -46,4 +46,7 @@ int incmap_grow(void *items, size_t *cap, size_t need, size_t elsize);
 uint64_t incmap_hash(const void *data, size_t n, uint64_t seed);
 
 
+/* Levenshtein distance; strings are capped at 255 bytes each. */
+int incmap_edit_distance(const char *a, size_t na, const char *b, size_t nb);
+
 #endif

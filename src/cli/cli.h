@@ -17,4 +17,8 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the message, then a pointer to --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Prints s in a table column of width characters (not bytes: "Ségou" is 5), cut or padded,
+ * then one space. */
+void cli_cell(const char *s, int width);
+
 #endif

@@ -135,9 +135,13 @@ static int lookup(int argc, char **argv)
         printf("%-10s %-28s %-6s %-2s %-20s %10s %11s %10s\n", "ID", "NAME", "CODE", "CC", "ADMIN1", "LAT", "LON",
                "POP");
         for (size_t i = 0; i < n; i++)
-            printf("%-10lld %-28s %-6s %-2s %-20s %10.5f %11.5f %10lld\n", (long long)cand[i].geonameid, cand[i].name,
-                   cand[i].feature_code, cand[i].country, cand[i].admin1, cand[i].lat, cand[i].lon,
-                   (long long)cand[i].population);
+        {
+            printf("%-10lld ", (long long)cand[i].geonameid);
+            cli_cell(cand[i].name, 28);
+            printf("%-6s %-2s ", cand[i].feature_code, cand[i].country);
+            cli_cell(cand[i].admin1, 20);
+            printf("%10.5f %11.5f %10lld\n", cand[i].lat, cand[i].lon, (long long)cand[i].population);
+        }
         if (!n)
             fprintf(stderr, "incmap: no entry named '%s'%s%s\n", argv[optind], country ? " in " : "",
                     country ? country : "");

@@ -58,8 +58,12 @@ static void print_text(const incmap_doc *doc)
             snprintf(lat, sizeof lat, "%.4f", p->lat);
             snprintf(lon, sizeof lon, "%.4f", p->lon);
         }
-        printf("%-24.24s %8zu  %-24.24s %-6s %-2s %-16.16s %9s %10s %4d %5.2f%s\n", p->text, p->start, name,
-               p->feature_code, p->country, p->admin1, lat, lon, p->geo_precision, p->score,
+        cli_cell(p->text, 24);
+        printf("%8zu  ", p->start);
+        cli_cell(name, 24);
+        printf("%-6s %-2s ", p->feature_code, p->country);
+        cli_cell(p->admin1, 16);
+        printf("%9s %10s %4d %5.2f%s\n", lat, lon, p->geo_precision, p->score,
                strcmp(p->section, "body") ? "  (page furniture)" : "");
     }
     printf("\n");

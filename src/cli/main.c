@@ -74,3 +74,18 @@ int main(int argc, char **argv)
     fputs("Run 'incmap help' for the list of commands.\n", stderr);
     return EXIT_USAGE;
 }
+
+void cli_cell(const char *s, int width)
+{
+    int n = 0;
+    const char *p = s;
+    /* count code points: every byte that does not continue a UTF-8 sequence */
+    for (; *p; p++) {
+        if (((unsigned char)*p & 0xC0) != 0x80 && n++ == width)
+            break;
+    }
+    if (n > width)
+        n = width;
+    fwrite(s, 1, (size_t)(p - s), stdout);
+    printf("%*s ", width - n, "");
+}

@@ -1,7 +1,6 @@
 /* test_text.c: decoding, normalisation, tokens and sentences (text.h), edit distance (tagger.h). */
 #include <stdlib.h>
 
-#include "tagger.h"
 #include "text.h"
 #include "testing.h"
 
@@ -327,32 +326,6 @@ static void test_token_keys(void **state)
 
 /* ---------------------------------------------------------------- edit distance */
 
-static void test_edit_distance_table(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *a, *b;
-        int d;
-    } rows[] = {
-        {"kitten", "sitting", 3}, {"", "abc", 3},         {"abc", "", 3},
-        {"abc", "abc", 0},        {"flaw", "lawn", 2},    {"tinzaouaten", "tinzaouatine", 2},
-        {"tiby", "tibi", 1},      {"segou", "sego", 1},   {"", "", 0},
-    };
-    int bad = 0;
-    for (size_t i = 0; i < N_ROWS(rows); i++) {
-        char label[80];
-        snprintf(label, sizeof label, "%s / %s", rows[i].a, rows[i].b);
-        CHECK_INT(bad, label, rows[i].d, incmap_edit_distance(rows[i].a, strlen(rows[i].a), rows[i].b, strlen(rows[i].b)));
-        CHECK_INT(bad, label, rows[i].d, incmap_edit_distance(rows[i].b, strlen(rows[i].b), rows[i].a, strlen(rows[i].a)));
-    }
-    /* Long strings are capped at 255 bytes each, not overflowed. */
-    char x[400], y[400];
-    memset(x, 'a', sizeof x);
-    memset(y, 'b', sizeof y);
-    CHECK_INT(bad, "400 a / 400 b", 255, incmap_edit_distance(x, sizeof x, y, sizeof y));
-    END_TABLE(bad);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,7 +337,6 @@ int main(void)
         cmocka_unit_test(test_tokens_table),
         cmocka_unit_test(test_sentences_table),
         cmocka_unit_test(test_token_keys),
-        cmocka_unit_test(test_edit_distance_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,13 +179,39 @@ static void test_read_file(void **state)
     rmdir(dir);
 }
 
+static void test_edit_distance_table(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *a, *b;
+        int d;
+    } rows[] = {
+        {"kitten", "sitting", 3}, {"", "abc", 3},         {"abc", "", 3},
+        {"abc", "abc", 0},        {"flaw", "lawn", 2},    {"tinzaouaten", "tinzaouatine", 2},
+        {"tiby", "tibi", 1},      {"segou", "sego", 1},   {"", "", 0},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < N_ROWS(rows); i++) {
+        char label[80];
+        snprintf(label, sizeof label, "%s / %s", rows[i].a, rows[i].b);
+        CHECK_INT(bad, label, rows[i].d, incmap_edit_distance(rows[i].a, strlen(rows[i].a), rows[i].b, strlen(rows[i].b)));
+        CHECK_INT(bad, label, rows[i].d, incmap_edit_distance(rows[i].b, strlen(rows[i].b), rows[i].a, strlen(rows[i].a)));
+    }
+    /* Long strings are capped at 255 bytes each, not overflowed. */
+    char x[400], y[400];
+    memset(x, 'a', sizeof x);
+    memset(y, 'b', sizeof y);
+    CHECK_INT(bad, "400 a / 400 b", 255, incmap_edit_distance(x, sizeof x, y, sizeof y));
+    END_TABLE(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fail_fills_error), cmocka_unit_test(test_arena),
         cmocka_unit_test(test_buf),              cmocka_unit_test(test_grow),
         cmocka_unit_test(test_hash),             cmocka_unit_test(test_valid_date_table),
-        cmocka_unit_test(test_read_file),
+        cmocka_unit_test(test_read_file), cmocka_unit_test(test_edit_distance_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
