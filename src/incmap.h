@@ -183,6 +183,73 @@ typedef struct {
 incmap_status incmap_gazetteer_lookup(incmap_ctx *ctx, const char *name, const char *country,
                                       incmap_candidate **out, size_t *n_out, incmap_error *err);
 
+/* ------------------------------------------------------------------ layers */
+
+/* Layers for GIS clients, written through GDAL/OGR (writer.c): "incidents" (points, ACLED's
+ * field names), "mentions" (points: every resolved place mention) and "articles" (a table
+ * without geometry). Rows are flat and self-contained so that both `geocode` (from docs) and
+ * the incident store (from SQLite) can produce them. Strings may be NULL for "no value".
+ *
+ *     incmap_layers *out = incmap_layers_open("output/incidents.gpkg", NULL, &err);
+ *     incmap_layers_add_doc(out, ctx, doc, bytes, len, &err);          // or add_* row by row
+ *     incmap_layers_commit(out, &err);   // temp files renamed into place
+ *     incmap_layers_destroy(out);        // without a commit: temp files removed, old ones kept
+ */
+typedef struct {
+    const char *article_id;   /* stable: derived from the content's SHA-256 */
+    const char *source;       /* path or URL */
+    const char *title, *published, *language, *sha256;
+    const char *processed_at; /* ISO 8601 UTC; callers pass a stable value for reproducible output */
+} incmap_article_row;
+
+typedef struct {
+    const char *event_id_cnty; /* ISO3 + stable number, unique in the output */
+    const char *event_date;    /* YYYY-MM-DD or NULL */
+    int year, time_precision;
+    const char *event_type, *sub_event_type, *actor1, *actor2;
+    const char *country;       /* country name, as ACLED writes it ("Mali") */
+    int iso;                   /* ISO 3166-1 numeric (466), 0 unknown */
+    const char *admin1, *admin2, *location;
+    int has_coords;
+    double latitude, longitude;
+    int geo_precision, fatalities;
+    const char *source, *notes;
+    double confidence;
+    int background;
+    const char *evidence, *article_id;
+    int64_t geonameid;         /* 0 none */
+} incmap_incident_row;
+
+typedef struct {
+    const char *article_id, *text, *name, *feature_code, *country, *admin1, *why, *section;
+    int64_t start, end, geonameid;
+    double latitude, longitude, score;
+    int geo_precision;
+} incmap_mention_row;
+
+typedef struct {
+    const char *driver; /* OGR driver name ("GPKG", "GeoJSON", "FlatGeobuf", "CSV", "KML");
+                           NULL: chosen from the path's extension */
+} incmap_layers_options;
+
+typedef struct incmap_layers incmap_layers;
+
+/* Starts writing the layers to path. A multi-layer format (GeoPackage) holds the three layers
+ * in the one file; for a single-layer format path names the incidents file and the other
+ * layers go beside it ("out/incidents.geojson", "out/mentions.geojson", "out/articles.geojson").
+ * Everything goes to temporary files in the same directory until incmap_layers_commit. */
+incmap_layers *incmap_layers_open(const char *path, const incmap_layers_options *options, incmap_error *err);
+incmap_status incmap_layers_add_article(incmap_layers *l, const incmap_article_row *row, incmap_error *err);
+incmap_status incmap_layers_add_incident(incmap_layers *l, const incmap_incident_row *row, incmap_error *err);
+incmap_status incmap_layers_add_mention(incmap_layers *l, const incmap_mention_row *row, incmap_error *err);
+/* All three rows kinds of one geocoded article (bytes: the input, for its SHA-256). */
+incmap_status incmap_layers_add_doc(incmap_layers *l, incmap_ctx *ctx, const incmap_doc *doc, const char *bytes,
+                                    size_t len, incmap_error *err);
+/* Closes the dataset(s) and renames the temporary files over the final paths. */
+incmap_status incmap_layers_commit(incmap_layers *l, incmap_error *err);
+/* Frees l; when it was not committed, removes the temporary files and leaves old outputs alone. */
+void incmap_layers_destroy(incmap_layers *l);
+
 /* ------------------------------------------------------------------ helpers */
 
 /* Reads a whole file (or standard input for "-") into a malloc'd buffer with a NUL after the
