@@ -68,6 +68,8 @@ static int weekday(long days)
 typedef struct {
     const incmap_date_scanner *sc;
     size_t end;
+    /* looked up once per scan: the readers run at every word */
+    const incmap_wordlist *months, *modifiers, *weekdays, *reldates;
 } reader;
 
 static int is_word(const reader *r, size_t i)
@@ -107,7 +109,7 @@ static int read_year(const reader *r, size_t i, int *y)
 /* A month name at i (respecting the "cap" flag of the data); sets *next. */
 static int read_month(const reader *r, size_t i, int *m, size_t *next)
 {
-    const incmap_wordlist *w = incmap_lexicon_list(r->sc->lex, r->sc->lang, "months");
+    const incmap_wordlist *w = r->months;
     const char *v = incmap_phrase_at(w, r->sc->text, r->sc->toks, i, r->end, next);
     if (!v)
         return 0;
@@ -221,7 +223,7 @@ static int read_month_first(const reader *r, size_t i, incmap_date_hit *h)
 
 static int has_modifier(const reader *r, size_t i, size_t first)
 {
-    const incmap_wordlist *w = incmap_lexicon_list(r->sc->lex, r->sc->lang, "date_modifiers");
+    const incmap_wordlist *w = r->modifiers;
     size_t nx, f;
     return (i < r->end && incmap_phrase_at(w, r->sc->text, r->sc->toks, i, r->end, &nx)) ||
            (first > 0 && incmap_phrase_before(w, r->sc->text, r->sc->toks, first, first > 3 ? first - 3 : 0, &f));
@@ -230,7 +232,7 @@ static int has_modifier(const reader *r, size_t i, size_t first)
 /* "mardi", "jeudi dernier", "last Thursday", "el pasado sábado"; "le jeudi 17 avril" is a day. */
 static int read_weekday(const reader *r, size_t i, incmap_date_hit *h)
 {
-    const incmap_wordlist *w = incmap_lexicon_list(r->sc->lex, r->sc->lang, "weekdays");
+    const incmap_wordlist *w = r->weekdays;
     size_t nx;
     const char *v = incmap_phrase_at(w, r->sc->text, r->sc->toks, i, r->end, &nx);
     if (!v)
@@ -252,7 +254,7 @@ static int read_weekday(const reader *r, size_t i, incmap_date_hit *h)
 /* "hier", "la semaine dernière", "ce mois-ci", "le lendemain" (LANG/reldates.txt). */
 static int read_relative(const reader *r, size_t i, incmap_date_hit *h)
 {
-    const incmap_wordlist *w = incmap_lexicon_list(r->sc->lex, r->sc->lang, "reldates");
+    const incmap_wordlist *w = r->reldates;
     size_t nx;
     const char *v = incmap_phrase_at(w, r->sc->text, r->sc->toks, i, r->end, &nx);
     char unit[16];
@@ -290,7 +292,9 @@ static int read_relative(const reader *r, size_t i, incmap_date_hit *h)
 size_t incmap_dates_scan(const incmap_date_scanner *sc, size_t first, size_t end, incmap_date_hit *out,
                          size_t max)
 {
-    reader r = {sc, end};
+    reader r = {sc, end, incmap_lexicon_list(sc->lex, sc->lang, "months"),
+                incmap_lexicon_list(sc->lex, sc->lang, "date_modifiers"),
+                incmap_lexicon_list(sc->lex, sc->lang, "weekdays"), incmap_lexicon_list(sc->lex, sc->lang, "reldates")};
     size_t n = 0;
     for (size_t i = first; i < end && n < max;) {
         incmap_date_hit *h = &out[n];

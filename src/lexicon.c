@@ -8,7 +8,8 @@
 
 typedef struct {
     uint64_t hash;
-    const char *key, *value;
+    const char *key, *value; /* value NULL: only a word-prefix of longer keys */
+    int longer;              /* some key continues this one with more words */
 } wl_slot;
 
 struct incmap_wordlist {
@@ -23,32 +24,61 @@ struct incmap_lexicon {
     incmap_arena *arena;
     incmap_wordlist *lists;
     size_t n_lists;
+    /* "lang/name" -> list index + 1, open addressing: the pipeline asks for lists per token */
+    uint32_t *by_name;
+    size_t n_by_name;
     incmap_wordlist empty;
     const char *langs[32];
 };
 
-static int wl_insert(incmap_wordlist *w, const char *key, const char *value)
+/* The slot of key: where it is, or the empty slot where it would go. */
+static wl_slot *wl_slot_of(const incmap_wordlist *w, const char *key, size_t len, uint64_t h)
 {
-    uint64_t h = incmap_hash(key, strlen(key), 0);
     size_t mask = w->n_slots - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        if (!w->slots[i].hash) {
-            w->slots[i] = (wl_slot){h, key, value};
-            return 1;
+    size_t i = h & mask;
+    while (w->slots[i].hash && !(w->slots[i].hash == h && !strncmp(w->slots[i].key, key, len) && !w->slots[i].key[len]))
+        i = (i + 1) & mask;
+    return &w->slots[i];
+}
+
+/* Adds key (arena-owned); 0 when it was there already (the first entry wins). Marks its
+ * word-prefixes so that phrase look-ups stop as soon as no key can match. */
+static int wl_insert(incmap_lexicon *lex, incmap_wordlist *w, const char *key, const char *value)
+{
+    size_t len = strlen(key);
+    for (size_t i = 0; i < len; i++) {
+        if (key[i] != ' ')
+            continue;
+        uint64_t h = incmap_hash(key, i, 0);
+        wl_slot *p = wl_slot_of(w, key, i, h);
+        if (!p->hash) {
+            char *k = incmap_arena_strndup(lex->arena, key, i);
+            if (!k)
+                return 0;
+            *p = (wl_slot){h, k, NULL, 0};
         }
-        if (w->slots[i].hash == h && strcmp(w->slots[i].key, key) == 0)
-            return 0; /* first entry wins */
+        p->longer = 1;
     }
+    uint64_t h = incmap_hash(key, len, 0);
+    wl_slot *slot = wl_slot_of(w, key, len, h);
+    if (slot->hash && slot->value)
+        return 0;
+    if (!slot->hash)
+        *slot = (wl_slot){h, key, value, 0};
+    slot->value = value;
+    return 1;
 }
 
 static incmap_status parse_list(incmap_lexicon *lex, incmap_wordlist *w, const incmap_embedded_file *f,
                                 incmap_error *err)
 {
-    size_t lines = 1;
-    for (size_t i = 0; i < f->len; i++)
+    size_t lines = 1, spaces = 0;
+    for (size_t i = 0; i < f->len; i++) {
         lines += f->data[i] == '\n';
+        spaces += f->data[i] == ' ' || f->data[i] == '\'' || f->data[i] == '-';
+    }
     w->n_slots = 16;
-    while (w->n_slots < lines * 2)
+    while (w->n_slots < (lines + spaces) * 2) /* keys and their word-prefixes */
         w->n_slots *= 2;
     w->slots = incmap_arena_alloc(lex->arena, w->n_slots * sizeof *w->slots);
     w->keys = incmap_arena_alloc(lex->arena, lines * sizeof(char *));
@@ -78,7 +108,7 @@ static incmap_status parse_list(incmap_lexicon *lex, incmap_wordlist *w, const i
                     incmap_buf_free(&key);
                     return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory loading lexicon %s", f->path);
                 }
-                if (wl_insert(w, k, v)) {
+                if (wl_insert(lex, w, k, v)) {
                     w->keys[w->n] = k;
                     w->values[w->n] = v;
                     w->n++;
@@ -94,6 +124,19 @@ static incmap_status parse_list(incmap_lexicon *lex, incmap_wordlist *w, const i
     }
     incmap_buf_free(&key);
     return INCMAP_OK;
+}
+
+/* The slot of LANG/NAME in by_name: where it is, or the empty slot where it would go. */
+static size_t list_slot(const incmap_lexicon *lex, const char *lang, const char *name)
+{
+    size_t mask = lex->n_by_name - 1;
+    size_t j = (incmap_hash(lang, strlen(lang), 5) ^ incmap_hash(name, strlen(name), 6)) & mask;
+    for (; lex->by_name[j]; j = (j + 1) & mask) {
+        const incmap_wordlist *w = &lex->lists[lex->by_name[j] - 1];
+        if (!strcmp(w->lang, lang) && !strcmp(w->name, name))
+            break;
+    }
+    return j;
 }
 
 incmap_lexicon *incmap_lexicon_new(incmap_error *err)
@@ -131,6 +174,19 @@ incmap_lexicon *incmap_lexicon_new(incmap_error *err)
         if (!known && n_langs + 1 < sizeof lex->langs / sizeof *lex->langs)
             lex->langs[n_langs++] = w->lang;
     }
+    lex->n_by_name = 64;
+    while (lex->n_by_name < lex->n_lists * 2)
+        lex->n_by_name *= 2;
+    if (!(lex->by_name = calloc(lex->n_by_name, sizeof *lex->by_name))) {
+        incmap_lexicon_destroy(lex);
+        incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory loading the lexicon");
+        return NULL;
+    }
+    for (size_t i = 0; i < lex->n_lists; i++) {
+        size_t j = list_slot(lex, lex->lists[i].lang, lex->lists[i].name);
+        if (!lex->by_name[j]) /* "fr/x.txt" twice: the first file wins */
+            lex->by_name[j] = (uint32_t)i + 1;
+    }
     return lex;
 }
 
@@ -140,27 +196,32 @@ void incmap_lexicon_destroy(incmap_lexicon *lex)
         return;
     incmap_arena_destroy(lex->arena);
     free(lex->lists);
+    free(lex->by_name);
     free(lex);
 }
 
 const incmap_wordlist *incmap_lexicon_list(const incmap_lexicon *lex, const char *lang, const char *name)
 {
-    for (size_t i = 0; i < lex->n_lists; i++)
-        if (strcmp(lex->lists[i].lang, lang) == 0 && strcmp(lex->lists[i].name, name) == 0)
-            return &lex->lists[i];
-    return &lex->empty;
+    uint32_t i = lex->by_name[list_slot(lex, lang, name)];
+    return i ? &lex->lists[i - 1] : &lex->empty;
+}
+
+const char *incmap_wordlist_find(const incmap_wordlist *w, const char *key, size_t keylen, int *longer)
+{
+    *longer = 0;
+    if (!w->n_slots)
+        return NULL;
+    const wl_slot *slot = wl_slot_of(w, key, keylen, incmap_hash(key, keylen, 0));
+    if (!slot->hash)
+        return NULL;
+    *longer = slot->longer;
+    return slot->value;
 }
 
 const char *incmap_wordlist_get(const incmap_wordlist *w, const char *key, size_t keylen)
 {
-    if (!w->n_slots)
-        return NULL;
-    uint64_t h = incmap_hash(key, keylen, 0);
-    size_t mask = w->n_slots - 1;
-    for (size_t i = h & mask; w->slots[i].hash; i = (i + 1) & mask)
-        if (w->slots[i].hash == h && strncmp(w->slots[i].key, key, keylen) == 0 && !w->slots[i].key[keylen])
-            return w->slots[i].value;
-    return NULL;
+    int longer;
+    return incmap_wordlist_find(w, key, keylen, &longer);
 }
 
 int incmap_wordlist_max_words(const incmap_wordlist *w)

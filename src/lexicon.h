@@ -22,6 +22,9 @@ const incmap_wordlist *incmap_lexicon_list(const incmap_lexicon *lex, const char
 
 /* The value stored for an already-normalised key ("" for a key without value), or NULL. */
 const char *incmap_wordlist_get(const incmap_wordlist *w, const char *key, size_t keylen);
+/* The same, and *longer = 1 when some key continues this one with more words: phrase look-ups
+ * read on only then. */
+const char *incmap_wordlist_find(const incmap_wordlist *w, const char *key, size_t keylen, int *longer);
 /* The most words any key of the list has (to bound phrase look-ups). */
 int incmap_wordlist_max_words(const incmap_wordlist *w);
 size_t incmap_wordlist_size(const incmap_wordlist *w);

@@ -51,11 +51,14 @@ const char *incmap_phrase_at(const incmap_wordlist *w, const char *text, const i
         if (!key_add(key, &len, t, j))
             break;
         words++;
-        const char *v = incmap_wordlist_get(w, key, len);
+        int longer;
+        const char *v = incmap_wordlist_find(w, key, len, &longer);
         if (v) {
             best = v;
             *next = j + 1;
         }
+        if (!longer)
+            break;
     }
     return best;
 }

@@ -282,6 +282,30 @@ static size_t collect_anchors(const mention_state *st, size_t n, anchor *out)
     return k;
 }
 
+/* The distance in km when two places are more than 300 km apart, by the equirectangular
+ * approximation (within 1% at that range), else -1: the exact geodesic then matters only where
+ * the proximity bonus is large. The geodesic for every reading of every name dominated the
+ * profile when names have hundreds of readings. */
+static double far_apart_km(const incmap_gz_record *x, const incmap_gz_record *y)
+{
+    double dlat = fabs((double)x->lat - y->lat);
+    double dlon = fabs((double)x->lon - y->lon);
+    if (dlon > 180)
+        dlon = 360 - dlon;
+    double k = cos(((double)x->lat + y->lat) * (M_PI / 360));
+    double d = 111.2 * sqrt(dlat * dlat + dlon * dlon * k * k);
+    return d > 300 ? d : -1;
+}
+
+/* Are two places closer than km? A degree of latitude is at least 110 km: most pairs are
+ * settled without the geodesic. */
+static int closer_than(const struct geod_geodesic *g, const incmap_gz_record *x, const incmap_gz_record *y, double km)
+{
+    if (fabs((double)x->lat - y->lat) * 110 >= km)
+        return 0;
+    return incmap_distance_km(g, x->lat, x->lon, y->lat, y->lon) < km;
+}
+
 /* Big enough to be named in an article about another country: a city, or, when the name has
  * no reading in the countries named, a town or an administrative seat ("rentré de France ...
  * à Ansongo"). */
@@ -321,7 +345,9 @@ static void score_pass(mention_state *st, size_t n, const country_count *countri
                     c->score += 0.25; /* inside a region the article names */
                     continue;
                 }
-                double d = incmap_distance_km(g, c->rec->lat, c->rec->lon, a->lat, a->lon);
+                double d = far_apart_km(c->rec, a);
+                if (d < 0)
+                    d = incmap_distance_km(g, c->rec->lat, c->rec->lon, a->lat, a->lon);
                 if (c->near_km < 0 || d < c->near_km)
                     c->near_km = d;
             }
@@ -404,7 +430,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
             for (size_t p = 0; p < s->n; p++)
                 if (s->c[p].rec->fclass == 'P' && !memcmp(s->c[p].rec->cc, c->rec->cc, 2) &&
                     (s->c[p].kind & (INCMAP_NAME_MAIN | INCMAP_NAME_CURATED)) &&
-                    incmap_distance_km(&g, s->c[p].rec->lat, s->c[p].rec->lon, c->rec->lat, c->rec->lon) < 150) {
+                    closer_than(&g, s->c[p].rec, c->rec, 150)) {
                     c->base -= 0.3;
                     c->score = c->base;
                     break;
@@ -430,8 +456,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
          * close contenders within 50 km of each other (Tibi I and Tibi II). */
         for (size_t k = 0; s->anchor && k < s->n; k++) {
             const cand *b = &s->c[s->best], *c = &s->c[k];
-            if (k != s->best && b->score - c->score < ANCHOR_MARGIN &&
-                incmap_distance_km(&g, b->rec->lat, b->rec->lon, c->rec->lat, c->rec->lon) > 50)
+            if (k != s->best && b->score - c->score < ANCHOR_MARGIN && !closer_than(&g, b->rec, c->rec, 50))
                 s->anchor = 0;
         }
     }
