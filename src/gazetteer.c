@@ -233,7 +233,12 @@ const char *incmap_gazetteer_path(const incmap_gazetteer *g)
 int incmap_gazetteer_probe(const incmap_gazetteer *g, const char *key, size_t len, int fuzzy,
                            const incmap_gz_posting **out, size_t *n_out, int *longer)
 {
-    uint64_t h = incmap_hash(key, len, fuzzy ? 1 : 0);
+    return incmap_gazetteer_probe_hashed(g, key, len, incmap_hash(key, len, fuzzy ? 1 : 0), out, n_out, longer);
+}
+
+int incmap_gazetteer_probe_hashed(const incmap_gazetteer *g, const char *key, size_t len, uint64_t h,
+                                  const incmap_gz_posting **out, size_t *n_out, int *longer)
+{
     size_t mask = (size_t)g->h->n_buckets - 1;
     *n_out = 0;
     *longer = 0;

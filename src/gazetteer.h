@@ -57,6 +57,10 @@ const char *incmap_gazetteer_path(const incmap_gazetteer *g);
 int incmap_gazetteer_probe(const incmap_gazetteer *g, const char *key, size_t len, int fuzzy,
                            const incmap_gz_posting **out, size_t *n_out, int *longer);
 
+/* The same with the key's hash known: incmap_hash(key, seed 0) for names, as tokens carry it. */
+int incmap_gazetteer_probe_hashed(const incmap_gazetteer *g, const char *key, size_t len, uint64_t hash,
+                                  const incmap_gz_posting **out, size_t *n_out, int *longer);
+
 const incmap_gz_record *incmap_gazetteer_record(const incmap_gazetteer *g, uint32_t i);
 const char *incmap_gazetteer_string(const incmap_gazetteer *g, uint32_t off);
 /* The record of a geonameid, or NULL. */

@@ -208,10 +208,16 @@ const incmap_wordlist *incmap_lexicon_list(const incmap_lexicon *lex, const char
 
 const char *incmap_wordlist_find(const incmap_wordlist *w, const char *key, size_t keylen, int *longer)
 {
+    return incmap_wordlist_find_hashed(w, key, keylen, incmap_hash(key, keylen, 0), longer);
+}
+
+const char *incmap_wordlist_find_hashed(const incmap_wordlist *w, const char *key, size_t keylen, uint64_t hash,
+                                        int *longer)
+{
     *longer = 0;
     if (!w->n_slots)
         return NULL;
-    const wl_slot *slot = wl_slot_of(w, key, keylen, incmap_hash(key, keylen, 0));
+    const wl_slot *slot = wl_slot_of(w, key, keylen, hash);
     if (!slot->hash)
         return NULL;
     *longer = slot->longer;

@@ -25,6 +25,9 @@ const char *incmap_wordlist_get(const incmap_wordlist *w, const char *key, size_
 /* The same, and *longer = 1 when some key continues this one with more words: phrase look-ups
  * read on only then. */
 const char *incmap_wordlist_find(const incmap_wordlist *w, const char *key, size_t keylen, int *longer);
+/* The same with the key's incmap_hash (seed 0) already known, as tokens carry it. */
+const char *incmap_wordlist_find_hashed(const incmap_wordlist *w, const char *key, size_t keylen, uint64_t hash,
+                                        int *longer);
 /* The most words any key of the list has (to bound phrase look-ups). */
 int incmap_wordlist_max_words(const incmap_wordlist *w);
 size_t incmap_wordlist_size(const incmap_wordlist *w);

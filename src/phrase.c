@@ -52,7 +52,8 @@ const char *incmap_phrase_at(const incmap_wordlist *w, const char *text, const i
             break;
         words++;
         int longer;
-        const char *v = incmap_wordlist_find(w, key, len, &longer);
+        const char *v = words == 1 ? incmap_wordlist_find_hashed(w, key, len, t->tok[j].hash, &longer)
+                                   : incmap_wordlist_find(w, key, len, &longer);
         if (v) {
             best = v;
             *next = j + 1;

@@ -427,7 +427,8 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
                 const incmap_gz_posting *p;
                 size_t np;
                 int longer;
-                if (!incmap_gazetteer_probe(tg->gz, key.s, key.len, 0, &p, &np, &longer))
+                if (!(n == 0 ? incmap_gazetteer_probe_hashed(tg->gz, key.s, key.len, t->tok[j].hash, &p, &np, &longer)
+                             : incmap_gazetteer_probe(tg->gz, key.s, key.len, 0, &p, &np, &longer)))
                     break;
                 if (np && (t->tok[j].flags & (INCMAP_TOK_CAP | INCMAP_TOK_NUM))) {
                     best = j;

@@ -315,6 +315,7 @@ static int push_token(incmap_tokens *t, uint32_t start, uint32_t end, uint32_t f
     if (flags & INCMAP_TOK_WORD)
         incmap_normalize(s + start, end - start, &t->norm);
     k->norm_len = (uint32_t)(t->norm.len - k->norm_off);
+    k->hash = k->norm_len ? incmap_hash(t->norm.s + k->norm_off, k->norm_len, 0) : 0;
     return t->norm.oom ? -1 : 0;
 }
 

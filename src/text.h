@@ -44,6 +44,7 @@ typedef struct {
     uint32_t norm_off, norm_len; /* the word's key in incmap_tokens.norm */
     uint32_t flags;
     int32_t sentence;
+    uint64_t hash;             /* incmap_hash(key, seed 0) of a word: word lists are probed with it */
 } incmap_token;
 
 typedef struct {
