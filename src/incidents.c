@@ -60,6 +60,8 @@ typedef struct {
     int last_place;  /* the last site-like place of the body */
     int last_para;
     long last_inc;   /* the incident last created or merged into, -1 */
+    draft *summary;  /* "deux attaques": drafts that count only if nothing more precise does */
+    size_t n_summary, cap_summary;
 } coder;
 
 static const incmap_wordlist *list(const coder *c, const char *name)
@@ -108,11 +110,41 @@ static incmap_status layout(coder *c)
 
 /* ------------------------------------------------------------------ triggers */
 
+/* How a trigger relates to the story, from the words before it (LANG/trigger_context.txt). */
+typedef enum { CTX_NONE, CTX_ANAPHORIC, CTX_NEW, CTX_NEGATED, CTX_PLURAL, CTX_TREND } trigger_ctx;
+
 typedef struct {
     int prio, generic;
     const char *etype, *stype;
     size_t pos;
+    trigger_ctx ctx;
 } trigger;
+
+static trigger_ctx context_of(const coder *c, size_t pos, size_t first)
+{
+    static const char *names[] = {"", "anaphoric", "new", "negated", "plural", "trend"};
+    const incmap_wordlist *w = list(c, "trigger_context");
+    const incmap_tokens *t = c->in->toks;
+    trigger_ctx found = CTX_NONE;
+    int words = 0;
+    for (size_t i = pos; i-- > first && words < 3;) {
+        if (!is_word(c, i)) {
+            if (incmap_tok_is_joiner(c->in->text, t, i))
+                continue;
+            break; /* a comma or a parenthesis ends the phrase the trigger heads */
+        }
+        words++;
+        const char *v = incmap_wordlist_get(w, incmap_tok_norm(t, i), t->tok[i].norm_len);
+        for (int k = 1; v && k < (int)(sizeof names / sizeof *names); k++)
+            if (!strcmp(v, names[k])) {
+                if (k == CTX_NEW)
+                    return CTX_NEW;
+                if (found == CTX_NONE)
+                    found = (trigger_ctx)k;
+            }
+    }
+    return found;
+}
 
 /* The strongest trigger of the sentence ("5|attack", "9|Explosions/Remote violence|Air/drone strike"). */
 static int find_trigger(const coder *c, size_t first, size_t end, trigger *tr)
@@ -137,6 +169,8 @@ static int find_trigger(const coder *c, size_t first, size_t end, trigger *tr)
         }
         i = nx - 1;
     }
+    if (tr->prio > 0)
+        tr->ctx = context_of(c, tr->pos, first);
     return tr->prio > 0 && strcmp(tr->etype, "none") != 0;
 }
 
@@ -430,6 +464,27 @@ static int between_before(const coder *c, int p, size_t first)
     return v && !strcmp(v, "between");
 }
 
+/* "Cotonou – Le gouvernement...", "NIAMEY, Sept 19 — ...": the dateline names where the story
+ * was filed, not where anything happened. */
+static int is_dateline(const coder *c, int p, size_t first)
+{
+    const incmap_tokens *t = c->in->toks;
+    const incmap_mention *m = &c->in->mentions[p];
+    if (m->tok_first != first)
+        return 0;
+    for (size_t i = m->tok_last + 1, n = 0; i < t->n && n < 6; i++, n++) {
+        const char *x = c->in->text + t->tok[i].start;
+        size_t len = t->tok[i].end - t->tok[i].start;
+        if (!(t->tok[i].flags & INCMAP_TOK_PUNCT))
+            continue; /* "Sept 19" */
+        if ((len == 3 && (!memcmp(x, "\xE2\x80\x93", 3) || !memcmp(x, "\xE2\x80\x94", 3))) || (len == 1 && *x == '-'))
+            return 1;
+        if (!(len == 1 && *x == ','))
+            return 0;
+    }
+    return 0;
+}
+
 /* The sites of a sentence: the best-cued place of the finest level, plus the places listed with
  * it. Hospitals, origins and places inside actor names are skipped. */
 static size_t find_sites(coder *c, size_t s, size_t first, const trigger *tr, site *out)
@@ -441,7 +496,7 @@ static size_t find_sites(coder *c, size_t s, size_t first, const trigger *tr, si
         if ((size_t)c->in->places[p].sentence != s)
             continue;
         int cu = site_cue(c, (int)p, first);
-        if (cu < 0)
+        if (cu < 0 || is_dateline(c, (int)p, first))
             continue;
         int lv = place_level(c, (int)p);
         if (lv < best_level)
@@ -631,6 +686,45 @@ static incmap_status add_draft(coder *c, const draft *d)
     return INCMAP_OK;
 }
 
+static incmap_status add_summary(coder *c, const draft *d)
+{
+    if (incmap_grow(&c->summary, &c->cap_summary, c->n_summary + 1, sizeof *c->summary))
+        return INCMAP_ERR_NOMEM;
+    c->summary[c->n_summary++] = *d;
+    return INCMAP_OK;
+}
+
+/* After the last sentence: summaries count when no separate report of their kind exists, and
+ * an incident without a site ("Dakar – La gendarmerie a interpellé quatre hommes") joins the
+ * compatible incident that has one. */
+static incmap_status settle(coder *c)
+{
+    for (size_t i = 0; i < c->n_summary; i++) {
+        int reported = 0;
+        for (size_t j = 0; j < c->n_inc && !reported; j++)
+            reported = !strcmp(c->inc[j].etype, c->summary[i].etype) || c->summary[i].generic;
+        if (!reported) {
+            incmap_status st = add_draft(c, &c->summary[i]);
+            if (st != INCMAP_OK)
+                return st;
+        }
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < c->n_inc; i++) {
+        draft *e = &c->inc[i];
+        size_t host = (size_t)-1;
+        for (size_t j = 0; e->place < 0 && j < c->n_inc && host == (size_t)-1; j++)
+            if (j != i && c->inc[j].place >= 0 && compatible(&c->inc[j], e))
+                host = j;
+        if (host != (size_t)-1)
+            merge_into(&c->inc[host], e);
+        else
+            c->inc[k++] = *e;
+    }
+    c->n_inc = k;
+    return INCMAP_OK;
+}
+
 /* "L'attaque a été revendiquée par le JNIM": the named group becomes the perpetrator of the
  * recent incidents that had none. */
 static void apply_claim(coder *c, size_t s, size_t first, size_t end, const actor *a, size_t na)
@@ -668,7 +762,8 @@ static incmap_status code_sentence(coder *c, size_t s)
     actor a[MAX_ACTORS];
     size_t na = find_actors(c, first, end, a);
     trigger tr;
-    if (!find_trigger(c, first, end, &tr)) {
+    /* "Aucune attaque n'a été enregistrée", "la recrudescence des attaques": no event. */
+    if (!find_trigger(c, first, end, &tr) || tr.ctx == CTX_NEGATED || tr.ctx == CTX_TREND) {
         apply_claim(c, s, first, end, a, na);
         note_places(c, s, first);
         return INCMAP_OK;
@@ -683,6 +778,17 @@ static incmap_status code_sentence(coder *c, size_t s)
 
     site sites[MAX_SITES];
     size_t ns = find_sites(c, s, first, &tr, sites);
+    int town = 0; /* the sentence names a town-level site of its own */
+    for (size_t k = 0; k < ns; k++)
+        town |= place_level(c, sites[k].place) == 1 && !between_before(c, sites[k].place, first);
+    /* "L'attaque, attribuée au JNIM, intervient alors que le sud du Mali...": an event already
+     * reported, told again without a new site, adds to it rather than making another. */
+    int retold = tr.ctx == CTX_ANAPHORIC && c->last_inc >= 0 && !town;
+    /* "la mort de 54 soldats dans deux attaques": a summary; it stands for its events only if
+     * the article reports none of them separately (decided at the end). */
+    int summary = tr.ctx == CTX_PLURAL && !town;
+    if (retold)
+        ns = 0;
     if (!ns) {
         int p = c->last_place;
         if (p < 0 && c->last_inc >= 0)
@@ -713,7 +819,11 @@ static incmap_status code_sentence(coder *c, size_t s)
         d.t = site_toll(figs, nf, nums, nn, ns > 1 ? lo : first, hi, zero, vague);
         resolve_type_and_actors(c, &tr, a, na, site_country(c, &sites[k]), &d);
         d.confidence = 0.4 + (d.inherited ? 0 : 0.2) + (d.own_date ? 0.15 : 0) + (tr.prio >= 5 ? 0.15 : 0);
-        incmap_status st = add_draft(c, &d);
+        if (retold && compatible(&c->inc[c->last_inc], &d)) {
+            merge_into(&c->inc[c->last_inc], &d);
+            continue;
+        }
+        incmap_status st = summary ? add_summary(c, &d) : add_draft(c, &d);
         if (st != INCMAP_OK)
             return st;
     }
@@ -775,6 +885,7 @@ static void coder_free(coder *c)
     free(c->sent_end);
     free(c->paragraph);
     free(c->inc);
+    free(c->summary);
 }
 
 incmap_status incmap_incidents_code(const incmap_incident_input *in, incmap_incident **out, size_t *n,
@@ -792,6 +903,8 @@ incmap_status incmap_incidents_code(const incmap_incident_input *in, incmap_inci
     for (size_t s = 0; st == INCMAP_OK && s < in->toks->n_sent; s++)
         if (in->toks->sent[s].section == INCMAP_SECTION_BODY)
             st = code_sentence(&c, s);
+    if (st == INCMAP_OK)
+        st = settle(&c);
     if (st == INCMAP_OK) {
         *out = incmap_arena_alloc(in->arena, (c.n_inc ? c.n_inc : 1) * sizeof **out);
         if (!*out)
