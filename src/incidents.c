@@ -642,8 +642,10 @@ static int compatible(const draft *e, const draft *d)
 
 static void merge_into(draft *e, const draft *d)
 {
-    if (e->generic && !d->generic) {
-        e->etype = d->etype, e->stype = d->stype, e->generic = 0;
+    /* The stronger trigger names the event: "stormed a base" then "they burned the barracks"
+     * stays a clash; "killed" then "a drone strike" becomes the strike. */
+    if (d->prio > e->prio || (e->generic && !d->generic && d->prio >= e->prio)) {
+        e->etype = d->etype, e->stype = d->stype, e->generic = d->generic;
     }
     e->prio = e->prio > d->prio ? e->prio : d->prio;
     if (!e->own_date && d->own_date) {
@@ -787,6 +789,10 @@ static incmap_status code_sentence(coder *c, size_t s)
     /* "la mort de 54 soldats dans deux attaques": a summary; it stands for its events only if
      * the article reports none of them separately (decided at the end). */
     int summary = tr.ctx == CTX_PLURAL && !town;
+    /* "La JNIM mène une guerre aérienne au Sahel à l'aide de drones": a trigger with no date, no
+     * toll and no town is talk about the conflict, not a report of an event. It may still add
+     * to the event being told. */
+    int weak = !town && !nd && !nf && !zero;
     if (retold)
         ns = 0;
     if (!ns) {
@@ -819,10 +825,12 @@ static incmap_status code_sentence(coder *c, size_t s)
         d.t = site_toll(figs, nf, nums, nn, ns > 1 ? lo : first, hi, zero, vague);
         resolve_type_and_actors(c, &tr, a, na, site_country(c, &sites[k]), &d);
         d.confidence = 0.4 + (d.inherited ? 0 : 0.2) + (d.own_date ? 0.15 : 0) + (tr.prio >= 5 ? 0.15 : 0);
-        if (retold && compatible(&c->inc[c->last_inc], &d)) {
+        if ((retold || weak) && c->last_inc >= 0 && compatible(&c->inc[c->last_inc], &d)) {
             merge_into(&c->inc[c->last_inc], &d);
             continue;
         }
+        if (weak)
+            continue;
         incmap_status st = summary ? add_summary(c, &d) : add_draft(c, &d);
         if (st != INCMAP_OK)
             return st;
