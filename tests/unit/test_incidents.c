@@ -1,0 +1,124 @@
+/* test_incidents.c: incident coding through incmap_geocode with the bundled gazetteer: which
+ * sentences make incidents, and each incident's type, site, date and toll. The texts are short
+ * articles written for these tests (facts only borrowed from real events). */
+#include <stdlib.h>
+
+#include "incmap.h"
+#include "testing.h"
+
+static int setup(void **state)
+{
+    incmap_options o = incmap_default_options();
+    o.gazetteer_path = INCMAP_TEST_GAZETTEER;
+    incmap_error err = {0};
+    incmap_ctx *ctx = incmap_ctx_new(&o, &err);
+    if (!ctx) {
+        print_error("cannot open %s: %s\n", INCMAP_TEST_GAZETTEER, err.message);
+        return -1;
+    }
+    *state = ctx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    incmap_ctx_destroy(*state);
+    return 0;
+}
+
+/* want: the incidents, in order, as "sub_event_type@location date fatalities" joined by "; ",
+ * or "" for none. */
+typedef struct {
+    const char *text, *published, *want, *why;
+} inc_row;
+
+static const inc_row inc_rows[] = {
+    {"Des hommes armés ont tué sept civils dimanche à Tibi I, dans le cercle de Ségou.", "2025-01-14",
+     "Attack@Tibi I 2025-01-12 7", "one attack on civilians, weekday relative to publication"},
+    {"Un drone a frappé le 12 juin un camp militaire à Tibi II. Aucun bilan n'a été communiqué.", "2025-06-20",
+     "Air/drone strike@Tibi II 2025-06-12 0", "drone strike, absolute date without year"},
+    {"Des jihadistes ont attaqué mardi le poste de Kouri, tuant trois gendarmes. L'attaque a été revendiquée "
+     "par le JNIM, alors que le sud du Mali est de plus en plus touché.",
+     "2025-11-06", "Armed clash@Kouri 2025-11-04 3", "the attack told again is the same incident"},
+    {"Aucune attaque n'a été enregistrée à Kayes depuis janvier.", "2025-08-11", "", "a denied event"},
+    {"La région de Tahoua connaît une recrudescence des attaques depuis 2023.", "2025-09-19", "",
+     "a trend, not an event"},
+    {"La JNIM mène une guerre aérienne au Sahel à l'aide de drones civils.", "2025-07-15", "",
+     "talk about the conflict: no date, no toll, no town"},
+    {"Cotonou – Le gouvernement a confirmé la mort de 54 soldats dans deux attaques jeudi. La première "
+     "attaque a visé une position militaire près de Karimama et a fait 28 morts. Quelques heures plus tard, un "
+     "second poste a été attaqué près de Porga : 26 soldats ont été tués.",
+     "2025-04-22", "Armed clash@Karimama 2025-04-17 28; Armed clash@Porga 2025-04-17 26",
+     "a dateline is no site; a summary of two attacks stands back for its parts"},
+    {"Gunmen attacked a police station in Matéri on Saturday, killing six officers. The government has not "
+     "commented on the attack.",
+     "2025-06-17", "Armed clash@Matéri 2025-06-14 6", "English, anaphoric retelling"},
+    {"Cientos de personas participaron el jueves en una marcha pacífica en Dapaong.", "2025-06-30",
+     "Peaceful protest@Dapaong 2025-06-26 0", "Spanish protest"},
+};
+
+static void render(const incmap_doc *d, char *out, size_t n)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < d->n_incidents && used < n; i++) {
+        const incmap_incident *x = &d->incidents[i];
+        used += (size_t)snprintf(out + used, n - used, "%s%s@%s %s %d", i ? "; " : "", x->sub_event_type,
+                                 x->location, x->event_date, x->fatalities);
+    }
+}
+
+static void test_incident_table(void **state)
+{
+    incmap_ctx *ctx = *state;
+    int bad = 0;
+    for (size_t i = 0; i < N_ROWS(inc_rows); i++) {
+        const inc_row *r = &inc_rows[i];
+        incmap_article_info info = {.source = "test", .published = r->published};
+        incmap_error err = {0};
+        incmap_doc *d = incmap_geocode(ctx, r->text, strlen(r->text), &info, &err);
+        if (!d) {
+            print_error("input \"%s\": geocode failed: %s\n", r->text, err.message);
+            bad++;
+            continue;
+        }
+        char got[1024];
+        render(d, got, sizeof got);
+        char label[256];
+        snprintf(label, sizeof label, "%.160s (%s)", r->text, r->why);
+        CHECK_STR(bad, label, r->want, got);
+        incmap_doc_destroy(d);
+    }
+    END_TABLE(bad);
+}
+
+/* Page furniture makes no incident, even when it reads like one. */
+static void test_boilerplate_makes_no_incident(void **state)
+{
+    incmap_ctx *ctx = *state;
+    const char *text = "Accueil | Politique | Sécurité | Sport\n"
+                       "Lire aussi : Attaque meurtrière à Kati, 12 morts\n\n"
+                       "Des pluies torrentielles ont inondé plusieurs quartiers de Bamako mardi.\n";
+    incmap_article_info info = {.source = "test", .published = "2025-07-15"};
+    incmap_error err = {0};
+    incmap_doc *d = incmap_geocode(ctx, text, strlen(text), &info, &err);
+    assert_non_null(d);
+    char got[512];
+    render(d, got, sizeof got);
+    assert_string_equal(got, "");
+    int kati_is_furniture = 0;
+    for (size_t i = 0; i < d->n_places; i++)
+        if (!strcmp(d->places[i].text, "Kati"))
+            kati_is_furniture = strcmp(d->places[i].section, "body") != 0;
+    assert_true(kati_is_furniture);
+    incmap_doc_destroy(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_incident_table),
+        cmocka_unit_test(test_boilerplate_makes_no_incident),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
