@@ -122,7 +122,7 @@ typedef struct {
     const incmap_tagger *tg;
     const char *text;
     const incmap_tokens *t;
-    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues, *particles, *demonyms, *locatives, *venues, *cues_after;
+    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues, *particles, *demonyms, *locatives, *venues, *cues_after, *username_after;
     /* surnames of people seen so far ("Zuma" after "Jacob Zuma"), as token norms */
     const char **people;
     size_t n_people, cap_people;
@@ -194,6 +194,31 @@ static int names_major_place(const incmap_gazetteer *gz, const incmap_mention *m
             return 1;
     }
     return 0;
+}
+
+/* Comment threads put the commenter's name and "il y a 3 semaines" on one line or two: is the
+ * phrase after token last, across white space only, in the list? */
+static int username_before(const char *text, const incmap_tokens *t, size_t last, const incmap_wordlist *w)
+{
+    size_t j = last + 1;
+    if (j >= t->n || !is_word(t, j))
+        return 0;
+    for (size_t k = t->tok[last].end; k < t->tok[j].start; k++)
+        if (text[k] != ' ' && text[k] != '\n' && text[k] != '\r' && text[k] != '\t')
+            return 0;
+    size_t next;
+    return incmap_phrase_at(w, text, t, j, j + 8 < t->n ? j + 8 : t->n, &next) != NULL;
+}
+
+/* Is token last followed, with nothing in between, by an apostrophe and more letters that are
+ * not the English possessive? */
+static int part_of_longer_word(const char *text, const incmap_tokens *t, size_t last)
+{
+    size_t a = last + 1, w = last + 2;
+    if (w >= t->n || t->tok[a].start != t->tok[last].end || t->tok[w].start != t->tok[a].end ||
+        !incmap_tok_is_joiner(text, t, a) || text[t->tok[a].start] == '-' || !is_word(t, w))
+        return 0;
+    return !(t->tok[w].norm_len == 1 && incmap_tok_norm(t, w)[0] == 's');
 }
 
 /* A country among the mention's readings: Spanish writes the adjective "malí" and the
@@ -365,6 +390,7 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
               .locatives = incmap_lexicon_list(lex, tg->lang, "locative_cues"),
               .venues = incmap_lexicon_list(lex, tg->lang, "venue_cues"),
               .cues_after = incmap_lexicon_list(lex, tg->lang, "cues_after"),
+              .username_after = incmap_lexicon_list(lex, tg->lang, "username_after"),
               .demonyms = incmap_lexicon_list(lex, tg->lang, "demonyms")};
     incmap_status rc = INCMAP_OK;
     incmap_buf key = {0};
@@ -488,6 +514,17 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
             i = org_end;
             continue;
         }
+        /* "Bathurst il y a 3 semaines", "Barma Fall il y a 3 semaines": a commenter's name. */
+        size_t run_end = best;
+        for (size_t j = next_word(text, t, best); j != (size_t)-1 && is_cap(t, j); j = next_word(text, t, j))
+            run_end = j;
+        if (username_before(text, t, run_end, s.username_after)) {
+            i = run_end;
+            continue;
+        }
+        /* "Hui'an", "Aujourd'hui": an apostrophe inside a word, not an elision ("Mali's" is). */
+        if (part_of_longer_word(text, t, best))
+            continue;
         if (best == i && !m.unknown && speaker_at(text, t, best) && !names_major_place(tg->gz, &m)) {
             remember_person(&s, i);
             continue;
