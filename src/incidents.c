@@ -825,8 +825,16 @@ static incmap_status code_sentence(coder *c, size_t s)
         d.t = site_toll(figs, nf, nums, nn, ns > 1 ? lo : first, hi, zero, vague);
         resolve_type_and_actors(c, &tr, a, na, site_country(c, &sites[k]), &d);
         d.confidence = 0.4 + (d.inherited ? 0 : 0.2) + (d.own_date ? 0.15 : 0) + (tr.prio >= 5 ? 0.15 : 0);
-        if ((retold || weak) && c->last_inc >= 0 && compatible(&c->inc[c->last_inc], &d)) {
-            merge_into(&c->inc[c->last_inc], &d);
+        /* told again: the latest incident it fits ("L'attaque de mardi" after a paragraph on
+         * 2022); talk: only the incident being told */
+        long host = -1;
+        for (long j = c->last_inc; retold && j >= 0 && host < 0; j--)
+            if (compatible(&c->inc[j], &d))
+                host = j;
+        if (weak && host < 0 && c->last_inc >= 0 && compatible(&c->inc[c->last_inc], &d))
+            host = c->last_inc;
+        if (host >= 0) {
+            merge_into(&c->inc[host], &d);
             continue;
         }
         if (weak)
