@@ -114,7 +114,7 @@ incmap_doc *incmap_geocode(incmap_ctx *ctx, const char *bytes, size_t len, const
      * ("Conseil", an acronym): drop it. Announced ones stay, unresolved, with their fallback. */
     size_t kept = 0;
     for (size_t i = 0; i < ms.n; i++) {
-        if (!res[i].rec && (!ms.v[i].unknown || (ms.v[i].unknown == 2 && !res[i].fallback)))
+        if (!res[i].rec && !res[i].contained && (!ms.v[i].unknown || (ms.v[i].unknown == 2 && !res[i].fallback)))
             continue;
         ms.v[kept] = ms.v[i];
         res[kept] = res[i];

@@ -358,6 +358,69 @@ static void score_pass(mention_state *st, size_t n, const country_count *countri
     }
 }
 
+/* "Moura, dans le cercle de Djenné", "Inékar (région de Ménaka)": the mention right after i,
+ * announced by an admin cue behind a comma or a bracket, is the area i lies in. -1 if none. */
+static long container_of(const incmap_resolver *r, const incmap_mention *ms, size_t n, size_t i)
+{
+    const incmap_tokens *t = r->toks;
+    if (i + 1 >= n)
+        return -1;
+    const incmap_mention *a = &ms[i], *b = &ms[i + 1];
+    size_t gap = a->tok_last + 1;
+    if (b->cue != CUE_ADM1 && b->cue != CUE_ADM2 && b->cue != CUE_ADM3)
+        return -1;
+    if (gap >= t->n || b->tok_first <= gap || b->tok_first - gap > 8 ||
+        t->tok[b->tok_first].sentence != t->tok[a->tok_last].sentence || !(t->tok[gap].flags & INCMAP_TOK_PUNCT))
+        return -1;
+    char c = r->text[t->tok[gap].start];
+    return c == ',' || c == '(' ? (long)i + 1 : -1;
+}
+
+/* Is place x inside admin area a (same country and the area's code)? */
+static int inside(const incmap_gz_record *x, const incmap_gz_record *a)
+{
+    if (memcmp(x->cc, a->cc, 2) != 0 || x == a)
+        return 0;
+    if (is_adm(a, "ADM1"))
+        return a->admin1_off && x->admin1_off == a->admin1_off;
+    if (a->fclass == 'A')
+        return a->admin2_off && x->admin2_off == a->admin2_off;
+    return 0;
+}
+
+/* A mention with a container keeps a reading inside it; with none inside it is unresolved and
+ * the container stands in for it (precision 2): never a homonym abroad ("Moura" in Portugal). */
+static void apply_container(const incmap_resolver *r, const mention_state *s, const incmap_resolution *area,
+                            incmap_resolution *res, incmap_buf *why)
+{
+    if (!area->rec || area->rec->fclass != 'A')
+        return;
+    if (res->rec && inside(res->rec, area->rec))
+        return;
+    const cand *best = NULL;
+    for (size_t k = 0; k < s->n; k++)
+        if (inside(s->c[k].rec, area->rec) && (!best || s->c[k].score > best->score))
+            best = &s->c[k];
+    incmap_buf_clear(why);
+    incmap_buf_puts(why, res->why);
+    if (best && best->score >= ACCEPT - 0.3) {
+        res->rec = best->rec;
+        res->geo_precision = precision_of(best->rec);
+        res->score = fmin(1.0, best->score / 1.3);
+        incmap_buf_puts(why, "; the reading inside the area named after it: ");
+        fmt_place(why, r, best->rec);
+    } else {
+        res->rec = NULL;
+        res->fallback = area->rec;
+        res->geo_precision = 2;
+        res->contained = 1;
+        res->score = fmin(res->score, 0.5);
+        incmap_buf_puts(why, "; no reading inside the area named after it; fallback: ");
+        fmt_place(why, r, area->rec);
+    }
+    res->why = incmap_arena_strdup(r->arena, why->s ? why->s : "");
+}
+
 incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms, size_t n, incmap_resolution *out,
                              incmap_error *err)
 {
@@ -535,9 +598,14 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
         }
         res->why = incmap_arena_strdup(r->arena, why.s ? why.s : "");
     }
+    for (size_t i = 0; i < n; i++) {
+        long j = ms[i].unknown ? -1 : container_of(r, ms, n, i);
+        if (j >= 0)
+            apply_container(r, &st[i], &out[j], &out[i], &why);
+    }
     /* Fallbacks need every resolved area, so they come last. */
     for (size_t i = 0; i < n; i++) {
-        if (out[i].rec)
+        if (out[i].rec || out[i].fallback)
             continue;
         incmap_buf_clear(&why);
         incmap_buf_puts(&why, out[i].why);

@@ -13,6 +13,7 @@ typedef struct {
     const incmap_gz_record *fallback; /* for an unresolved mention: the area standing in for it */
     double score;                     /* 0..1 */
     int geo_precision;                /* ACLED's 1..3 */
+    int contained;                    /* unresolved, but an admin area named after it holds it */
     const char *why;                  /* in the arena */
 } incmap_resolution;
 

@@ -85,6 +85,8 @@ static const geo_row geo_rows[] = {
     {"Los disturbios en Murcia dejaron varios heridos.", "Murcia", "2513416", "Spanish"},
     {"Des hommes armés ont incendié le village de Djignandjoaga, dans le nord du Togo.", "Djignandjoaga", "?TG",
      "unknown village, northern-Togo fallback"},
+    {"Les défenseurs rappellent le précédent de Moura, dans le cercle de Djenné, où 500 personnes sont mortes.",
+     "Moura", "?ML", "not in the gazetteer: the cercle named after it, never Moura in Portugal"},
     /* A foreign country named elsewhere in the article must not make a Malian town vanish. */
     {"Le ministre est rentré de France. Les habitants de Bandiagara ont fui.", "Bandiagara", "2460489",
      "another country named"},
