@@ -8,26 +8,6 @@
 #include "incmap.h"
 #include "testing.h"
 
-static int setup(void **state)
-{
-    incmap_options o = incmap_default_options();
-    o.gazetteer_path = INCMAP_TEST_GAZETTEER;
-    incmap_error err = {0};
-    incmap_ctx *ctx = incmap_ctx_new(&o, &err);
-    if (!ctx) {
-        print_error("cannot open %s: %s\n", INCMAP_TEST_GAZETTEER, err.message);
-        return -1;
-    }
-    *state = ctx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    incmap_ctx_destroy(*state);
-    return 0;
-}
-
 /* One line per place: text@start-end -> id | ?(fallback id, CC) */
 static void render_places(const incmap_doc *d, char *out, size_t n)
 {
@@ -463,5 +443,5 @@ int main(void)
         cmocka_unit_test(test_offsets_table),    cmocka_unit_test(test_offsets_match_input),
         cmocka_unit_test(test_errors),           cmocka_unit_test(test_json_contract),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ctx_setup, ctx_teardown);
 }

@@ -6,26 +6,6 @@
 #include "incmap.h"
 #include "testing.h"
 
-static int setup(void **state)
-{
-    incmap_options o = incmap_default_options();
-    o.gazetteer_path = INCMAP_TEST_GAZETTEER;
-    incmap_error err = {0};
-    incmap_ctx *ctx = incmap_ctx_new(&o, &err);
-    if (!ctx) {
-        print_error("cannot open %s: %s\n", INCMAP_TEST_GAZETTEER, err.message);
-        return -1;
-    }
-    *state = ctx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    incmap_ctx_destroy(*state);
-    return 0;
-}
-
 /* want: the incidents, in order, as "sub_event_type@location date fatalities" joined by "; ",
  * or "" for none. */
 typedef struct {
@@ -120,5 +100,5 @@ int main(void)
         cmocka_unit_test(test_incident_table),
         cmocka_unit_test(test_boilerplate_makes_no_incident),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, ctx_setup, ctx_teardown);
 }

@@ -57,4 +57,28 @@
 
 #define N_ROWS(a) (sizeof(a) / sizeof *(a))
 
+#include "incmap.h"
+
+/* cmocka group setup/teardown for tests that geocode: a context on the bundled gazetteer of the
+ * build (INCMAP_TEST_GAZETTEER) in *state. */
+static inline int ctx_setup(void **state)
+{
+    incmap_options o = incmap_default_options();
+    o.gazetteer_path = INCMAP_TEST_GAZETTEER;
+    incmap_error err = {0};
+    incmap_ctx *ctx = incmap_ctx_new(&o, &err);
+    if (!ctx) {
+        print_error("cannot open %s: %s\n", INCMAP_TEST_GAZETTEER, err.message);
+        return -1;
+    }
+    *state = ctx;
+    return 0;
+}
+
+static inline int ctx_teardown(void **state)
+{
+    incmap_ctx_destroy(*state);
+    return 0;
+}
+
 #endif
