@@ -29,6 +29,7 @@ struct incmap_gazetteer {
     details_entry *cache; /* DETAILS_CACHE entries, or NULL */
     sqlite3 *db;
     sqlite3_stmt *details, *admin1_of;
+    sqlite3_stmt *country; /* prepared on first use by incmap_gazetteer_country */
     const unsigned char *map;
     size_t map_len;
     const index_header *h;
@@ -217,6 +218,7 @@ void incmap_gazetteer_close(incmap_gazetteer *g)
         return;
     sqlite3_finalize(g->details);
     sqlite3_finalize(g->admin1_of);
+    sqlite3_finalize(g->country);
     sqlite3_close(g->db);
     free(g->cache);
     if (g->map)
@@ -390,5 +392,32 @@ incmap_status incmap_gazetteer_admin1_of(incmap_gazetteer *g, const char *cc, in
         (*out)[(*n)++] = sqlite3_column_int64(st, 0);
     }
     sqlite3_reset(st);
+    return INCMAP_OK;
+}
+
+incmap_status incmap_gazetteer_country(incmap_gazetteer *g, const char *cc, incmap_arena *arena,
+                                       incmap_gz_country *out, incmap_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->iso3 = out->name = "";
+    if (!g->country && sqlite3_prepare_v2(g->db, "SELECT iso3, name, isonum FROM country WHERE iso = ?1", -1,
+                                          &g->country, NULL) != SQLITE_OK)
+        return incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: no country table with ISO codes (%s): rebuild the gazetteer",
+                           g->path, sqlite3_errmsg(g->db));
+    sqlite3_stmt *st = g->country;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, cc, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->iso3 = col(st, 0, arena);
+        out->name = col(st, 1, arena);
+        out->isonum = sqlite3_column_int(st, 2);
+        out->found = 1;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return incmap_fail(err, INCMAP_ERR_DB, "%s: country %s: %s", g->path, cc, sqlite3_errmsg(g->db));
+    if (!out->iso3 || !out->name)
+        return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
     return INCMAP_OK;
 }

@@ -86,6 +86,17 @@ typedef struct {
 incmap_status incmap_gazetteer_details(incmap_gazetteer *g, int64_t geonameid, incmap_arena *arena,
                                        incmap_gz_details *out, incmap_error *err);
 
+/* A country's ISO 3166-1 alpha-3 code, English name and numeric code (countryInfo.txt), from its
+ * alpha-2 code. found = 0 (strings "", isonum 0) when the gazetteer does not list it. Strings are
+ * copied into the arena. */
+typedef struct {
+    int found;
+    const char *iso3, *name;
+    int isonum; /* 0 when countryInfo gives none (Kosovo) */
+} incmap_gz_country;
+incmap_status incmap_gazetteer_country(incmap_gazetteer *g, const char *cc, incmap_arena *arena,
+                                       incmap_gz_country *out, incmap_error *err);
+
 /* The ADM1 entries of a country (for fallbacks like "le nord du Togo"). *out malloc'd. */
 incmap_status incmap_gazetteer_admin1_of(incmap_gazetteer *g, const char *cc, int64_t **out, size_t *n,
                                          incmap_error *err);

@@ -88,7 +88,7 @@ static const char *SCHEMA =
     "CREATE TABLE admin1(code TEXT PRIMARY KEY, name TEXT, asciiname TEXT, geonameid INTEGER);"
     "CREATE TABLE admin2(code TEXT PRIMARY KEY, name TEXT, asciiname TEXT, geonameid INTEGER);"
     "CREATE TABLE country(iso TEXT PRIMARY KEY, iso3 TEXT, name TEXT, capital TEXT, population INTEGER,"
-    " continent TEXT, geonameid INTEGER);";
+    " continent TEXT, geonameid INTEGER, isonum INTEGER);"; /* isonum: ISO 3166-1 numeric (ACLED's iso) */
 
 static incmap_status db_exec(builder *b, const char *sql)
 {
@@ -242,6 +242,11 @@ static const char *load_country(builder *b, char **f, int n)
     sqlite3_bind_int64(st, 5, pop);
     bind_text(st, 6, f[8]);
     sqlite3_bind_int64(st, 7, id);
+    long long isonum;
+    if (parse_int(f[2], &isonum, 0) && isonum > 0)
+        sqlite3_bind_int64(st, 8, isonum);
+    else
+        sqlite3_bind_null(st, 8); /* Kosovo has none: not a reason to drop the country */
     if (sqlite3_step(st) != SQLITE_DONE)
         return sqlite3_errmsg(b->db);
     b->stats->countries++;
@@ -483,7 +488,7 @@ incmap_status incmap_gazetteer_build(const char *out_path, const char *const *so
         (rc = prepare(&b, "INSERT INTO altname VALUES(?1,?2,?3,?4,?5)", &b.ins_alt)) ||
         (rc = prepare(&b, "INSERT OR REPLACE INTO admin1 VALUES(?1,?2,?3,?4)", &b.ins_admin1)) ||
         (rc = prepare(&b, "INSERT OR REPLACE INTO admin2 VALUES(?1,?2,?3,?4)", &b.ins_admin2)) ||
-        (rc = prepare(&b, "INSERT OR REPLACE INTO country VALUES(?1,?2,?3,?4,?5,?6,?7)", &b.ins_country)))
+        (rc = prepare(&b, "INSERT OR REPLACE INTO country VALUES(?1,?2,?3,?4,?5,?6,?7,?8)", &b.ins_country)))
         goto out;
     for (size_t i = 0; i < n_sources && rc == INCMAP_OK; i++) {
         b.file_no = (int)i;

@@ -185,70 +185,247 @@ incmap_status incmap_gazetteer_lookup(incmap_ctx *ctx, const char *name, const c
 
 /* ------------------------------------------------------------------ layers */
 
-/* Layers for GIS clients, written through GDAL/OGR (writer.c): "incidents" (points, ACLED's
- * field names), "mentions" (points: every resolved place mention) and "articles" (a table
- * without geometry). Rows are flat and self-contained so that both `geocode` (from docs) and
- * the incident store (from SQLite) can produce them. Strings may be NULL for "no value".
+/* Layers for GIS clients, written through GDAL/OGR (writer.c), the same whoever produces the rows:
+ * `incmap geocode -o` from docs, the incident store (issue 5) from its tables.
+ *
+ *   incidents  points, ACLED's field names and types: event_id_cnty, event_date (a Date),
+ *              year, time_precision, event_type, sub_event_type, actor1, actor2, country, iso,
+ *              admin1, admin2, location, latitude, longitude, geo_precision, source, notes,
+ *              fatalities; then ours: confidence, background, evidence, article_id, geonameid
+ *   mentions   points, one per resolved place mention: mention_id, article_id, text, name,
+ *              feature_code, country, admin1, section, start, end, geonameid, latitude,
+ *              longitude, geo_precision, score, why
+ *   articles   no geometry: article_id, source, title, published (a Date), language, sha256,
+ *              processed_at (a DateTime, UTC)
+ *
+ * GeoPackage: the three layers in one file, EPSG:4326 with an R-tree, field domains on event_type
+ * and geo_precision, and a default QGIS style per layer in `layer_styles` (incidents categorised
+ * by event_type, sized by fatalities, time slider on event_date). Any other OGR driver is taken
+ * as holding one layer per file: the path names the incidents file and the others go beside it
+ * with the same extension ("out/incidents.geojson", "out/mentions.geojson",
+ * "out/articles.geojson"), each with a QGIS sidecar style (".qml"). GeoJSON is RFC 7946 (lon/lat,
+ * 6 decimals, no crs member) with each feature's `id` its event_id_cnty, mention_id or
+ * article_id; the same rows in the same order give byte-identical files. FlatGeobuf cannot
+ * hold features without geometry (GDAL 3.6 drops them): there the articles table is written
+ * as "articles.csv" and incidents without coordinates are left out, with a warning.
+ *
+ * Ids, stable across runs and machines:
+ *   article_id    the first 16 hex digits of the SHA-256 of the article's bytes (as read, before
+ *                 any decoding);
+ *   event_id_cnty the incident country's ISO 3166-1 alpha-3 code ("XXX" when unknown) followed
+ *                 by a decimal number: the first 12 hex digits of the article_id read as an
+ *                 integer, times 10000, plus the incident's index in its doc (0-based; at most
+ *                 9999 incidents per article), e.g. "MLI" + "1234567890123450002";
+ *   mention_id    article_id + "-" + the mention's start byte offset.
+ * Ids must be unique in one output: a repeated id is refused (INCMAP_ERR_USAGE), and a doc whose
+ * article_id was already added is skipped whole (the same article under two names).
+ *
+ * Strings in rows may be NULL for "no value"; rows are copied, not kept.
  *
  *     incmap_layers *out = incmap_layers_open("output/incidents.gpkg", NULL, &err);
- *     incmap_layers_add_doc(out, ctx, doc, bytes, len, &err);          // or add_* row by row
- *     incmap_layers_commit(out, &err);   // temp files renamed into place
- *     incmap_layers_destroy(out);        // without a commit: temp files removed, old ones kept
+ *     incmap_layers_add_doc(out, ctx, doc, bytes, len, processed_at, &err);  // or add_* by row
+ *     incmap_layers_commit(out, &err);   // temporary files renamed over the final names
+ *     incmap_layers_destroy(out);        // without a commit: temporaries removed, old files kept
  */
 typedef struct {
-    const char *article_id;   /* stable: derived from the content's SHA-256 */
+    const char *article_id;   /* required: see "Ids" above */
     const char *source;       /* path or URL */
-    const char *title, *published, *language, *sha256;
-    const char *processed_at; /* ISO 8601 UTC; callers pass a stable value for reproducible output */
+    const char *title, *published, *language, *sha256; /* published: YYYY-MM-DD */
+    const char *processed_at; /* ISO 8601 UTC ("2025-07-15T10:00:00Z"); pass a stable value for
+                                 reproducible output */
 } incmap_article_row;
 
 typedef struct {
-    const char *event_id_cnty; /* ISO3 + stable number, unique in the output */
+    const char *event_id_cnty; /* required: ISO3 + stable number, unique in the output */
     const char *event_date;    /* YYYY-MM-DD or NULL */
-    int year, time_precision;
+    int year, time_precision;  /* 0: unknown (written as null) */
     const char *event_type, *sub_event_type, *actor1, *actor2;
     const char *country;       /* country name, as ACLED writes it ("Mali") */
     int iso;                   /* ISO 3166-1 numeric (466), 0 unknown */
     const char *admin1, *admin2, *location;
-    int has_coords;
+    int has_coords;            /* 0: a feature without geometry, latitude/longitude null */
     double latitude, longitude;
-    int geo_precision, fatalities;
+    int geo_precision;         /* 1..3, 0 unknown */
+    int fatalities;
     const char *source, *notes;
     double confidence;
-    int background;
-    const char *evidence, *article_id;
-    int64_t geonameid;         /* 0 none */
+    int background;            /* 1: a past event the article mentions in passing */
+    const char *evidence;      /* the sentence the incident was coded from */
+    const char *article_id;
+    int64_t geonameid;         /* the gazetteer entry whose coordinates it carries, 0 none */
 } incmap_incident_row;
 
 typedef struct {
     const char *article_id, *text, *name, *feature_code, *country, *admin1, *why, *section;
-    int64_t start, end, geonameid;
+    int64_t start, end, geonameid; /* start: with article_id, the mention's id */
     double latitude, longitude, score;
     int geo_precision;
 } incmap_mention_row;
 
 typedef struct {
-    const char *driver; /* OGR driver name ("GPKG", "GeoJSON", "FlatGeobuf", "CSV", "KML");
-                           NULL: chosen from the path's extension */
+    const char *driver; /* an OGR driver short name ("GPKG", "GeoJSON", "FlatGeobuf", "CSV",
+                           "KML", ...), case-insensitive; NULL: from the path's extension */
+    void (*warn)(void *user, const char *message); /* rows left out; NULL: stderr */
+    void *warn_user;
 } incmap_layers_options;
 
 typedef struct incmap_layers incmap_layers;
 
-/* Starts writing the layers to path. A multi-layer format (GeoPackage) holds the three layers
- * in the one file; for a single-layer format path names the incidents file and the other
- * layers go beside it ("out/incidents.geojson", "out/mentions.geojson", "out/articles.geojson").
- * Everything goes to temporary files in the same directory until incmap_layers_commit. */
+/* Starts writing the layers to path (see above); everything goes to a temporary directory beside
+ * it until incmap_layers_commit. NULL on failure: INCMAP_ERR_USAGE for a driver GDAL does not
+ * know or that cannot write vector layers, or a path whose extension names no format;
+ * INCMAP_ERR_IO when the directory cannot be written. Nothing is left behind on failure. */
 incmap_layers *incmap_layers_open(const char *path, const incmap_layers_options *options, incmap_error *err);
 incmap_status incmap_layers_add_article(incmap_layers *l, const incmap_article_row *row, incmap_error *err);
 incmap_status incmap_layers_add_incident(incmap_layers *l, const incmap_incident_row *row, incmap_error *err);
 incmap_status incmap_layers_add_mention(incmap_layers *l, const incmap_mention_row *row, incmap_error *err);
-/* All three rows kinds of one geocoded article (bytes: the input, for its SHA-256). */
+/* The rows of one geocoded article (incmap_doc_rows_new below), all three kinds. bytes: the input
+ * the doc came from, for its SHA-256. processed_at: ISO 8601 UTC, NULL for now. */
 incmap_status incmap_layers_add_doc(incmap_layers *l, incmap_ctx *ctx, const incmap_doc *doc, const char *bytes,
-                                    size_t len, incmap_error *err);
-/* Closes the dataset(s) and renames the temporary files over the final paths. */
+                                    size_t len, const char *processed_at, incmap_error *err);
+/* Rows written so far (any pointer may be NULL). */
+void incmap_layers_counts(const incmap_layers *l, size_t *articles, size_t *incidents, size_t *mentions);
+/* The OGR driver in use ("GPKG", "GeoJSON", ...), owned by l. */
+const char *incmap_layers_driver(const incmap_layers *l);
+/* Closes the dataset(s) and renames the temporary files over the final paths. After a failure
+ * the old outputs are left as they were, unless the failure came in the middle of the renames. */
 incmap_status incmap_layers_commit(incmap_layers *l, incmap_error *err);
 /* Frees l; when it was not committed, removes the temporary files and leaves old outputs alone. */
 void incmap_layers_destroy(incmap_layers *l);
+
+/* An article's rows, converted from a doc: country names and numeric codes from the gazetteer,
+ * the ids above, only resolved mentions (with coordinates). The title is the headline the
+ * sections module finds before the body (at most 200 bytes), else NULL. bytes/len: what
+ * incmap_geocode read; the title is cut from them and the ids are their hash. Everything is
+ * copied and owned by the struct until incmap_doc_rows_destroy (the doc may go first). NULL on
+ * failure (more than 9999 incidents, out of memory). */
+typedef struct {
+    incmap_article_row article;
+    incmap_incident_row *incidents; size_t n_incidents;
+    incmap_mention_row *mentions;   size_t n_mentions;
+    struct incmap_arena *arena;     /* owns the strings; not for callers */
+} incmap_doc_rows;
+incmap_doc_rows *incmap_doc_rows_new(incmap_ctx *ctx, const incmap_doc *doc, const char *bytes, size_t len,
+                                     const char *processed_at, incmap_error *err);
+void incmap_doc_rows_destroy(incmap_doc_rows *rows);
+
+/* article_id (16 hex digits + NUL) and, when sha256 is not NULL, the whole SHA-256 (64 + NUL) of an
+ * article's bytes: what the store uses to recognise an article it has already seen. */
+void incmap_article_id(const char *bytes, size_t len, char id[17], char sha256[65]);
+
+/* ------------------------------------------------------------------ store */
+
+/* The incident store (store*.c) and its periodic update (update.c): one SQLite database with
+ * SpatiaLite geometry holding the articles seen (by content hash), their place mentions, each
+ * article's incident reports, and the incidents those reports were merged into. A cron job or a
+ * systemd timer runs an update every few minutes; each run codes only what is new or changed,
+ * removes what disappeared from a directory or feed input, merges reports of the same incident
+ * across articles, and rewrites the layers through the layers API above when the store changed.
+ *
+ *     incmap_store_options so = incmap_store_default_options();
+ *     so.wait_seconds = 60;                                       // another run holds the lock
+ *     incmap_store *st = incmap_store_open("incmap-store.db", &so, &err); // creates or migrates
+ *     incmap_update_options uo = incmap_update_default_options();
+ *     uo.out_dir = "output";                                      // output/incidents.gpkg
+ *     const char *inputs[] = {"articles/", "feeds/today.jsonl"};
+ *     incmap_update_stats stats;
+ *     incmap_update(st, ctx, inputs, 2, &uo, &stats, &err);
+ *     incmap_store_close(st);                                     // releases the lock
+ *
+ * A store is used by one process at a time: incmap_store_open takes an exclusive flock on
+ * "PATH.lock" and holds it until incmap_store_close. Not thread-safe. The schema version is
+ * PRAGMA user_version (INCMAP_STORE_SCHEMA); an older store is migrated when opened, a newer one
+ * is refused. */
+#define INCMAP_STORE_SCHEMA 1
+
+typedef struct incmap_store incmap_store;
+
+typedef struct {
+    double wait_seconds; /* how long to wait for another process's lock: 0 fail at once, < 0 forever */
+    int must_exist;      /* refuse to create a new store (INCMAP_ERR_IO): for readers such as export */
+} incmap_store_options;
+
+incmap_store_options incmap_store_default_options(void);
+
+/* Opens (creating it when missing) and locks the store. NULL on failure: INCMAP_ERR_LIMIT when
+ * another process held the lock for longer than wait_seconds, INCMAP_ERR_DB for a database that
+ * is not a store, is corrupt or is newer than this incmap, INCMAP_ERR_IO otherwise. */
+incmap_store *incmap_store_open(const char *path, const incmap_store_options *opt, incmap_error *err);
+void incmap_store_close(incmap_store *store);
+
+typedef enum {
+    INCMAP_UPDATE_NEW,       /* an input not seen before (coded, or the same content as another) */
+    INCMAP_UPDATE_CHANGED,   /* an input whose content changed: re-coded, old records replaced */
+    INCMAP_UPDATE_UNCHANGED, /* skipped: same content hash as last time */
+    INCMAP_UPDATE_REMOVED,   /* gone from its directory or feed: its records removed */
+    INCMAP_UPDATE_FAILED,    /* could not be read or coded; message says why; the rest goes on */
+    INCMAP_UPDATE_PROGRESS,  /* done of total inputs looked at (sent after each input) */
+    INCMAP_UPDATE_LAYERS     /* an output written: input is its path */
+} incmap_update_event_kind;
+
+typedef struct {
+    incmap_update_event_kind kind;
+    const char *input;   /* the input's key: an absolute path, or FEED_PATH#ID for a feed entry */
+    const char *message; /* FAILED: what went wrong, where, and what to do; else "" or a detail */
+    size_t done, total;  /* inputs looked at so far, out of total */
+    size_t n_places, n_incidents; /* NEW and CHANGED: what the article gave ("" when re-used) */
+} incmap_update_event;
+
+typedef struct {
+    const char *out_dir;      /* where the layers go; NULL: no layers */
+    const char *formats;      /* comma-separated: gpkg, geojson, fgb, csv, kml; NULL: "gpkg" */
+    int keep_missing;         /* keep the records of inputs gone from a directory or feed */
+    const char *language;     /* "fr", "en", "es"; NULL or "auto": detected (a feed's "language" wins) */
+    const char *processed_at; /* ISO 8601 UTC stamped on records made now; NULL: the clock */
+    void (*on_event)(void *user, const incmap_update_event *ev); /* NULL: no events */
+    void *user;
+} incmap_update_options;
+
+incmap_update_options incmap_update_default_options(void);
+
+/* Checks a comma-separated list of output formats; INCMAP_ERR_USAGE naming the first unknown. */
+incmap_status incmap_check_formats(const char *formats, incmap_error *err);
+
+typedef struct {
+    size_t articles_new, articles_changed, articles_unchanged, articles_removed, articles_failed;
+    size_t incidents_added;   /* incidents created */
+    size_t incidents_merged;  /* reports that joined an incident another article reported */
+    size_t incidents_removed; /* incidents deleted: none of their reports is left */
+    size_t incidents_total;   /* in the store after the run */
+    size_t layers_written;    /* output files (or file sets) rewritten */
+    double seconds;
+} incmap_update_stats;
+
+/* Brings the store up to date with the inputs: files (any name), directories (searched
+ * recursively for *.txt, *.text, *.htm, *.html, *.xhtml and *.jsonl, hidden names skipped) and
+ * JSON Lines feeds (*.jsonl: one {"id", "url", "title", "published", "language", "text" or
+ * "html"} object per line). Then, when the store changed since the layers in out_dir were
+ * written (or they are missing), rewrites them. An input that fails is reported through
+ * on_event and counted in stats->articles_failed, and keeps its previous records; the run goes
+ * on and returns INCMAP_OK. Other failures (the database, the layers) return an error; what was
+ * committed before stays consistent and the previous layers stay in place. */
+incmap_status incmap_update(incmap_store *store, incmap_ctx *ctx, const char *const *inputs, size_t n_inputs,
+                            const incmap_update_options *opt, incmap_update_stats *stats, incmap_error *err);
+
+typedef struct {
+    const char *formats;   /* as for incmap_update; NULL: "gpkg" */
+    const char *since;     /* YYYY-MM-DD: incidents on or after that date; NULL: all */
+    int has_bbox;
+    double west, south, east, north; /* WGS 84 degrees: incidents inside the box */
+    const char *countries; /* comma-separated ISO 3166-1 alpha-2 or alpha-3 codes; NULL: all */
+} incmap_export_options;
+
+incmap_export_options incmap_export_default_options(void);
+
+typedef struct {
+    size_t incidents, mentions, articles, layers_written;
+} incmap_export_stats;
+
+/* Writes the layers of out_dir from the store, without reprocessing anything. With filters, the
+ * incidents are those that pass every filter, the articles those that report one of them, and
+ * the mentions those of these articles (inside the box and countries, when given). */
+incmap_status incmap_export(incmap_store *store, const char *out_dir, const incmap_export_options *opt,
+                            incmap_export_stats *stats, incmap_error *err);
 
 /* ------------------------------------------------------------------ helpers */
 

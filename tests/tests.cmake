@@ -28,3 +28,13 @@ if(PYTHON3)
            --incmap $<TARGET_FILE:incmap> --key ${CMAKE_SOURCE_DIR}/tests/eval/key.jsonl
            --floors ${CMAKE_SOURCE_DIR}/tests/eval/floors.json)
 endif()
+
+# Acceptance tests with the real clients (tests/acceptance/test_*.sh): QGIS itself and an
+# independent GeoJSON validator. test.sh installs them; without them a test exits 77 and CTest
+# reports it skipped (test.sh sets INCMAP_REQUIRE_ACCEPTANCE=1, which turns that into a failure).
+file(GLOB ACCEPTANCE_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/acceptance/test_*.sh)
+foreach(script ${ACCEPTANCE_TESTS})
+  get_filename_component(name ${script} NAME_WE)
+  add_test(NAME acceptance/${name} COMMAND bash ${script} $<TARGET_FILE:incmap> ${CMAKE_SOURCE_DIR})
+  set_tests_properties(acceptance/${name} PROPERTIES SKIP_RETURN_CODE 77)
+endforeach()

@@ -11,6 +11,11 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 int cmd_geocode(int argc, char **argv);
 int cmd_gazetteer(int argc, char **argv);
+int cmd_update(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+
+/* --wait SECONDS (update, export): a number of seconds, or -1 for no limit. 0 when valid. */
+int cli_parse_wait(const char *s, double *out);
 
 /* "incmap: " + message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

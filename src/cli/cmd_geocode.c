@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -19,7 +21,16 @@ static const char *HELP =
     "\n"
     "Options:\n"
     "  -f, --format F       text (default: a table for people), json (one JSON object per article\n"
-    "                       per line: JSON Lines) or geojson (one RFC 7946 FeatureCollection)\n"
+    "                       per line: JSON Lines) or geojson (one RFC 7946 FeatureCollection of the\n"
+    "                       places); with -o: gpkg, geojson or any OGR vector driver's name\n"
+    "                       (FlatGeobuf, CSV, KML, ...)\n"
+    "      --layer L        places (default) or incidents: what the text table and the stdout\n"
+    "                       GeoJSON show (json always has both)\n"
+    "  -o, --output PATH    write GIS layers instead: incidents, mentions (resolved places) and\n"
+    "                       articles. gpkg: the three layers in PATH, with QGIS styles; other formats:\n"
+    "                       PATH is the incidents file, mentions.EXT and articles.EXT go beside it,\n"
+    "                       each with a .qml style. The format comes from PATH's extension when no\n"
+    "                       --format is given. Old files are replaced only once all is written.\n"
     "  -g, --gazetteer FILE the gazetteer (default: the bundled one beside the binary,\n"
     "                       or $INCMAP_GAZETTEER)\n"
     "  -l, --lang L         fr, en, es or auto (default: auto, from function words)\n"
@@ -33,10 +44,23 @@ static const char *HELP =
     "\n"
     "Examples:\n"
     "  incmap geocode article.txt\n"
+    "  incmap geocode --layer incidents --published 2025-07-15 article.txt\n"
     "  incmap geocode --format json --published 2025-07-15 a.txt b.txt > places.jsonl\n"
+    "  incmap geocode -o output/incidents.gpkg articles/*.txt\n"
+    "  incmap geocode --format geojson -o web/incidents.geojson articles/*.txt\n"
     "  curl -s URL | incmap geocode --format geojson - > places.geojson\n";
 
-typedef enum { FMT_TEXT, FMT_JSON, FMT_GEOJSON } out_format;
+typedef enum { FMT_TEXT, FMT_JSON, FMT_GEOJSON, FMT_LAYERS } out_format;
+
+/* When the article was processed, for the articles layer: the file's modification time, so that
+ * running again on the same files writes the same bytes; now for standard input. */
+static void processed_at(const char *path, char out[32])
+{
+    struct stat st;
+    time_t t = strcmp(path, "-") != 0 && stat(path, &st) == 0 ? st.st_mtime : time(NULL);
+    struct tm tm;
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
 
 static void print_text(const incmap_doc *doc)
 {
@@ -67,6 +91,68 @@ static void print_text(const incmap_doc *doc)
                strcmp(p->section, "body") ? "  (page furniture)" : "");
     }
     printf("\n");
+}
+
+static void print_incidents_text(const incmap_doc *doc)
+{
+    printf("# %s  language %s  published %s (%s)  %zu incidents\n", doc->source, doc->language,
+           doc->published[0] ? doc->published : "unknown", doc->published_from, doc->n_incidents);
+    printf("%-10s %-2s ", "DATE", "TP");
+    cli_cell("SUB-EVENT TYPE", 30);
+    cli_cell("LOCATION", 20);
+    printf("%-2s %4s ", "GP", "DEAD");
+    cli_cell("ACTOR 1", 26);
+    printf("ACTOR 2\n");
+    for (size_t i = 0; i < doc->n_incidents; i++) {
+        const incmap_incident *x = &doc->incidents[i];
+        printf("%-10s %-2d ", x->event_date[0] ? x->event_date : "-", x->time_precision);
+        cli_cell(x->sub_event_type, 30);
+        cli_cell(*x->location ? x->location : "-", 20);
+        printf("%-2d %4d ", x->geo_precision, x->fatalities);
+        cli_cell(x->actor1, 26);
+        printf("%s%s\n", x->actor2, x->background ? "  (background)" : "");
+    }
+    printf("\n");
+}
+
+/* The stdout GeoJSON's incidents view: the JSON contract's incident fields as properties. */
+static void add_incident_features(cJSON *features, const incmap_doc *doc)
+{
+    for (size_t i = 0; i < doc->n_incidents; i++) {
+        const incmap_incident *x = &doc->incidents[i];
+        if (!x->has_coords)
+            continue;
+        cJSON *f = cJSON_CreateObject();
+        cJSON_AddStringToObject(f, "type", "Feature");
+        char id[96];
+        snprintf(id, sizeof id, "%zu-%zu-%zu", x->evidence_start, x->evidence_end, i);
+        cJSON_AddStringToObject(f, "id", id);
+        cJSON *g = cJSON_AddObjectToObject(f, "geometry");
+        cJSON_AddStringToObject(g, "type", "Point");
+        cJSON *c = cJSON_AddArrayToObject(g, "coordinates");
+        cJSON_AddItemToArray(c, cJSON_CreateNumber(round(x->lon * 1e6) / 1e6));
+        cJSON_AddItemToArray(c, cJSON_CreateNumber(round(x->lat * 1e6) / 1e6));
+        cJSON *props = cJSON_AddObjectToObject(f, "properties");
+        cJSON_AddStringToObject(props, "source", doc->source);
+        if (x->event_date[0])
+            cJSON_AddStringToObject(props, "event_date", x->event_date);
+        else
+            cJSON_AddNullToObject(props, "event_date");
+        cJSON_AddNumberToObject(props, "time_precision", x->time_precision);
+        cJSON_AddStringToObject(props, "event_type", x->event_type);
+        cJSON_AddStringToObject(props, "sub_event_type", x->sub_event_type);
+        cJSON_AddStringToObject(props, "actor1", x->actor1);
+        cJSON_AddStringToObject(props, "actor2", x->actor2);
+        cJSON_AddNumberToObject(props, "fatalities", x->fatalities);
+        cJSON_AddStringToObject(props, "location", x->location);
+        cJSON_AddStringToObject(props, "country", x->country);
+        cJSON_AddStringToObject(props, "admin1", x->admin1);
+        cJSON_AddNumberToObject(props, "geo_precision", x->geo_precision);
+        cJSON_AddBoolToObject(props, "background", x->background);
+        cJSON_AddNumberToObject(props, "confidence", round(x->confidence * 100) / 100);
+        cJSON_AddStringToObject(props, "evidence", x->evidence ? x->evidence : "");
+        cJSON_AddItemToArray(features, f);
+    }
 }
 
 static void add_geojson_features(cJSON *features, const incmap_doc *doc)
@@ -116,26 +202,21 @@ int cmd_geocode(int argc, char **argv)
                                          {"published", required_argument, 0, 'p'},
                                          {"pretty", no_argument, 0, 'P'},
                                          {"max-bytes", required_argument, 0, 'M'},
+                                         {"output", required_argument, 0, 'o'},
+                                         {"layer", required_argument, 0, 'L'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     out_format fmt = FMT_TEXT;
-    int pretty = 0;
+    const char *format = NULL, *output = NULL;
+    int pretty = 0, incidents_view = 0;
     incmap_options o = incmap_default_options();
     incmap_article_info info = {0};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "f:g:l:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "f:g:l:p:o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'f':
-            if (!strcmp(optarg, "text"))
-                fmt = FMT_TEXT;
-            else if (!strcmp(optarg, "json"))
-                fmt = FMT_JSON;
-            else if (!strcmp(optarg, "geojson"))
-                fmt = FMT_GEOJSON;
-            else
-                return cli_usage_error("geocode", "unknown format '%s' (text, json or geojson)", optarg);
-            break;
+        case 'f': format = optarg; break;
+        case 'o': output = optarg; break;
         case 'g': o.gazetteer_path = optarg; break;
         case 'l':
             if (strcmp(optarg, "fr") && strcmp(optarg, "en") && strcmp(optarg, "es") && strcmp(optarg, "auto"))
@@ -144,6 +225,11 @@ int cmd_geocode(int argc, char **argv)
             break;
         case 'p': info.published = optarg; break;
         case 'P': pretty = 1; break;
+        case 'L':
+            if (strcmp(optarg, "places") && strcmp(optarg, "incidents"))
+                return cli_usage_error("geocode", "unknown layer '%s' (places or incidents)", optarg);
+            incidents_view = !strcmp(optarg, "incidents");
+            break;
         case 'M': {
             char *end;
             unsigned long long v = strtoull(optarg, &end, 10);
@@ -156,6 +242,29 @@ int cmd_geocode(int argc, char **argv)
         default: return cli_usage_error("geocode", "bad option");
         }
     }
+    /* The layer format: gpkg and geojson are ours, anything else an OGR driver name that the
+     * library checks; without -o the formats are the three of standard output. */
+    const char *driver = NULL;
+    if (output) {
+        if (!*output)
+            return cli_usage_error("geocode", "-o takes a file name, such as output/incidents.gpkg");
+        if (format && (!strcmp(format, "text") || !strcmp(format, "json")))
+            return cli_usage_error("geocode", "-o writes GIS layers: use --format gpkg, geojson or an OGR driver "
+                                              "name with it, or drop -o to print %s", format);
+        fmt = FMT_LAYERS;
+        driver = !format ? NULL : !strcmp(format, "gpkg") ? "GPKG" : !strcmp(format, "geojson") ? "GeoJSON" : format;
+    } else if (format) {
+        if (!strcmp(format, "text"))
+            fmt = FMT_TEXT;
+        else if (!strcmp(format, "json"))
+            fmt = FMT_JSON;
+        else if (!strcmp(format, "geojson"))
+            fmt = FMT_GEOJSON;
+        else
+            return cli_usage_error("geocode", "--format %s without -o: text, json and geojson print to standard "
+                                              "output; gpkg, geojson and OGR driver names write files given by -o PATH",
+                                   format);
+    }
     if (info.published && !*info.published)
         info.published = NULL;
     if (info.published && !incmap_valid_date(info.published))
@@ -165,6 +274,15 @@ int cmd_geocode(int argc, char **argv)
     if (!ctx) {
         cli_error("%s", err.message);
         return EXIT_RUNTIME;
+    }
+    incmap_layers *layers = NULL;
+    if (fmt == FMT_LAYERS) {
+        incmap_layers_options lo = {.driver = driver};
+        if (!(layers = incmap_layers_open(output, &lo, &err))) {
+            cli_error("%s", err.message);
+            incmap_ctx_destroy(ctx);
+            return err.code == INCMAP_ERR_USAGE ? EXIT_USAGE : EXIT_RUNTIME;
+        }
     }
     char *stdin_only[] = {"-"};
     char **files = optind < argc ? argv + optind : stdin_only;
@@ -186,10 +304,11 @@ int cmd_geocode(int argc, char **argv)
         }
         info.source = files[i];
         incmap_doc *doc = incmap_geocode(ctx, bytes, len, &info, &err);
-        free(bytes);
         if (!doc) {
+            free(bytes);
             if (err.code == INCMAP_ERR_USAGE) {
                 cli_error("%s", err.message);
+                incmap_layers_destroy(layers);
                 incmap_ctx_destroy(ctx);
                 cJSON_Delete(fc);
                 return EXIT_USAGE;
@@ -199,17 +318,56 @@ int cmd_geocode(int argc, char **argv)
             continue;
         }
         if (fmt == FMT_TEXT) {
-            print_text(doc);
+            if (incidents_view)
+                print_incidents_text(doc);
+            else
+                print_text(doc);
         } else if (fmt == FMT_JSON) {
             char *s = incmap_doc_to_json(doc, pretty);
             if (s)
                 printf("%s\n", s);
             free(s);
+        } else if (fmt == FMT_GEOJSON) {
+            if (incidents_view)
+                add_incident_features(features, doc);
+            else
+                add_geojson_features(features, doc);
         } else {
-            add_geojson_features(features, doc);
+            char when[32];
+            size_t before, after;
+            processed_at(files[i], when);
+            incmap_layers_counts(layers, &before, NULL, NULL);
+            if (incmap_layers_add_doc(layers, ctx, doc, bytes, len, when, &err) != INCMAP_OK) {
+                cli_error("%s", err.message);
+                failed++;
+                if (err.code == INCMAP_ERR_IO || err.code == INCMAP_ERR_NOMEM) {
+                    /* the output is incomplete: stop, and leave the old files as they were */
+                    free(bytes);
+                    incmap_doc_destroy(doc);
+                    incmap_layers_destroy(layers);
+                    incmap_ctx_destroy(ctx);
+                    return EXIT_RUNTIME;
+                }
+            } else if (incmap_layers_counts(layers, &after, NULL, NULL), after == before) {
+                cli_error("%s: the same bytes as an earlier article: written once", files[i]);
+            }
         }
+        free(bytes);
         incmap_doc_destroy(doc);
         fflush(stdout);
+    }
+    if (layers) {
+        size_t na, ni, nm;
+        incmap_layers_counts(layers, &na, &ni, &nm);
+        if (incmap_layers_commit(layers, &err) != INCMAP_OK) {
+            cli_error("%s", err.message);
+            incmap_layers_destroy(layers);
+            incmap_ctx_destroy(ctx);
+            return EXIT_RUNTIME;
+        }
+        fprintf(stderr, "incmap: %s (%s): %zu incidents, %zu mentions, %zu articles\n", output,
+                incmap_layers_driver(layers), ni, nm, na);
+        incmap_layers_destroy(layers);
     }
     if (fc) {
         char *s = pretty ? cJSON_Print(fc) : cJSON_PrintUnformatted(fc);

@@ -15,6 +15,9 @@ static const char *HELP =
     "  gazetteer build -o FILE SOURCES...\n"
     "                            import GeoNames files into an SQLite gazetteer with a name index\n"
     "  gazetteer lookup NAME     list the gazetteer entries a name matches\n"
+    "  update INPUT...           code new and changed articles into the incident store (merging\n"
+    "                            reports of the same incident) and rewrite the layers; for cron\n"
+    "  export                    rewrite the layers from the store (--since, --bbox, --country)\n"
     "  help [COMMAND]            this text, or a command's help\n"
     "  version                   the version\n"
     "\n"
@@ -54,6 +57,10 @@ int main(int argc, char **argv)
         return cmd_geocode(argc - 1, argv + 1);
     if (!strcmp(cmd, "gazetteer"))
         return cmd_gazetteer(argc - 1, argv + 1);
+    if (!strcmp(cmd, "update"))
+        return cmd_update(argc - 1, argv + 1);
+    if (!strcmp(cmd, "export"))
+        return cmd_export(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("incmap %s\n", INCMAP_VERSION);
         return EXIT_OK;
@@ -65,6 +72,10 @@ int main(int argc, char **argv)
                 return cmd_geocode(2, sub);
             if (!strcmp(argv[2], "gazetteer"))
                 return cmd_gazetteer(2, sub);
+            if (!strcmp(argv[2], "update"))
+                return cmd_update(2, sub);
+            if (!strcmp(argv[2], "export"))
+                return cmd_export(2, sub);
             return cli_usage_error("help", "no command '%s'", argv[2]);
         }
         fputs(HELP, stdout);

@@ -175,6 +175,25 @@ run geocode --gazetteer "$TMP/nothing.db" "$A/fr_kati.txt"
 assert_rc 1 "--gazetteer FILE that does not exist"
 assert_contains "$TMP/err" "$TMP/nothing.db" "the error names the path"
 
+# ---- --layer incidents: the incidents view of the text table and of the stdout GeoJSON
+run geocode --layer incidents "$A/fr_kati.txt"
+assert_rc 0 "--layer incidents, text"
+assert_contains "$TMP/out" "SUB-EVENT TYPE" "the incidents table has its header"
+assert_contains "$TMP/out" "Kati" "the attack at Kati is listed"
+run geocode --layer incidents --format geojson "$A/fr_kati.txt"
+assert_rc 0 "--layer incidents, geojson"
+assert_py "incident features carry ACLED fields and lon/lat points" '
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = [x for x in d["features"] if x["properties"]["location"] == "Kati"]
+assert f, d
+p = f[0]["properties"]
+assert p["event_date"] == "2025-07-14" and p["event_type"] and p["sub_event_type"], p
+lon, lat = f[0]["geometry"]["coordinates"]
+assert abs(lat - 12.74) < 0.1 and abs(lon + 8.07) < 0.1, (lon, lat)'
+run geocode --layer roads "$A/fr_kati.txt"
+assert_rc 2 "--layer with an unknown name is a usage error"
+
 # ---- many articles in one process
 for i in $(seq 1 40); do echo "$A/fr_kati.txt"; done >"$TMP/list"
 # shellcheck disable=SC2046

@@ -1,0 +1,711 @@
+/* update.c: incmap_update: inputs (files, directories, JSON Lines feeds) to store records, one
+ * input at a time, then the layers when the store changed.
+ *
+ * A run: list every input (directories walked, feeds parsed), sort them by key so that every run
+ * sees them in the same order, then for each: hash its content, skip it when the store already
+ * has that hash for that key, else code it and record it (store.c: one transaction per input).
+ * Then forget the inputs gone from a directory or feed that was listed completely, checkpoint,
+ * and rewrite the layers whose recorded generation is behind the store's. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "context.h"
+#include "html.h"
+#include "store.h"
+
+typedef struct {
+    char *id, *url, *title, *published, *language, *body;
+    int is_html;
+} feed_entry;
+
+typedef struct {
+    char *key;      /* absolute path, or FEED#ID */
+    char *path;     /* a file to read; NULL for a feed entry */
+    feed_entry *fe; /* a feed entry; NULL for a file */
+    size_t seq;     /* discovery order: the later of two equal keys wins */
+} item;
+
+/* A key range whose inputs were all listed: what is stored in it and was not seen is gone. */
+typedef struct {
+    char *lo, *hi;
+    int complete;
+} scope;
+
+typedef struct {
+    incmap_store *s;
+    incmap_ctx *ctx;
+    const incmap_update_options *opt;
+    incmap_update_stats *stats;
+    item *items;
+    size_t n_items, cap_items;
+    scope *scopes;
+    size_t n_scopes, cap_scopes;
+    feed_entry **entries;
+    size_t n_entries, cap_entries;
+    char processed_at[32];
+    incmap_error *err;
+} run;
+
+incmap_update_options incmap_update_default_options(void)
+{
+    incmap_update_options o = {0};
+    return o;
+}
+
+static void emit(run *r, incmap_update_event_kind kind, const char *input, const char *message, size_t n_places,
+                 size_t n_incidents)
+{
+    if (!r->opt->on_event)
+        return;
+    incmap_update_event ev = {kind, input ? input : "", message ? message : "", 0, r->n_items, n_places, n_incidents};
+    r->opt->on_event(r->opt->user, &ev);
+}
+
+static void emit_progress(run *r, size_t done)
+{
+    if (!r->opt->on_event)
+        return;
+    incmap_update_event ev = {INCMAP_UPDATE_PROGRESS, "", "", done, r->n_items, 0, 0};
+    r->opt->on_event(r->opt->user, &ev);
+}
+
+static void input_failed(run *r, const char *input, const char *message)
+{
+    r->stats->articles_failed++;
+    emit(r, INCMAP_UPDATE_FAILED, input, message, 0, 0);
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static char *concat(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *s = malloc(na + nb + 1);
+    if (s) {
+        memcpy(s, a, na);
+        memcpy(s + na, b, nb + 1);
+    }
+    return s;
+}
+
+/* ------------------------------------------------------------------ discovery */
+
+static int add_item(run *r, char *key, char *path, feed_entry *fe)
+{
+    if (!key || incmap_grow(&r->items, &r->cap_items, r->n_items + 1, sizeof *r->items)) {
+        free(key);
+        free(path);
+        return -1;
+    }
+    r->items[r->n_items] = (item){key, path, fe, r->n_items};
+    r->n_items++;
+    return 0;
+}
+
+/* Returns the new scope's index, or -1 when out of memory. (An index, not a pointer: listing a
+ * directory adds the scopes of the feeds inside it, which moves the array.) */
+static long add_scope(run *r, const char *lo, char hi_last)
+{
+    if (incmap_grow(&r->scopes, &r->cap_scopes, r->n_scopes + 1, sizeof *r->scopes))
+        return -1;
+    scope *sc = &r->scopes[r->n_scopes];
+    sc->lo = strdup(lo);
+    sc->hi = strdup(lo);
+    if (!sc->lo || !sc->hi) {
+        free(sc->lo);
+        free(sc->hi);
+        return -1;
+    }
+    /* [lo, hi): every key that starts with lo. lo ends in '/' or '#', and the character after it
+     * in byte order ends hi. */
+    sc->hi[strlen(sc->hi) - 1] = hi_last;
+    sc->complete = 1;
+    return (long)r->n_scopes++;
+}
+
+static int has_suffix(const char *name, const char *suffix)
+{
+    size_t n = strlen(name), k = strlen(suffix);
+    return n > k && strcasecmp(name + n - k, suffix) == 0;
+}
+
+static int is_feed_name(const char *name)
+{
+    return has_suffix(name, ".jsonl");
+}
+
+static int is_html_name(const char *name)
+{
+    return has_suffix(name, ".html") || has_suffix(name, ".htm") || has_suffix(name, ".xhtml");
+}
+
+static int is_article_name(const char *name)
+{
+    return is_html_name(name) || has_suffix(name, ".txt") || has_suffix(name, ".text") || is_feed_name(name);
+}
+
+/* "2025-07-15" or "2025-07-15T10:00:00Z": a calendar date, perhaps followed by a time. */
+static int date_prefix(const char *s)
+{
+    char d[11];
+    if (strlen(s) < 10 || (s[10] && s[10] != 'T' && s[10] != ' '))
+        return 0;
+    memcpy(d, s, 10);
+    d[10] = 0;
+    return incmap_valid_date(d);
+}
+
+static const char *json_str(const cJSON *o, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
+}
+
+/* One line of a feed to an entry; NULL with why filled when it is not one. */
+static feed_entry *parse_feed_line(const char *line, size_t len, char *why, size_t why_n)
+{
+    cJSON *o = cJSON_ParseWithLength(line, len);
+    if (!cJSON_IsObject(o)) {
+        const char *at = cJSON_GetErrorPtr();
+        if (o || !at || at < line || at > line + len)
+            snprintf(why, why_n, "not a JSON object");
+        else
+            snprintf(why, why_n, "not JSON (error at byte %zu of the line)", (size_t)(at - line));
+        cJSON_Delete(o);
+        return NULL;
+    }
+    feed_entry *e = calloc(1, sizeof *e);
+    if (!e) {
+        cJSON_Delete(o);
+        snprintf(why, why_n, "out of memory");
+        return NULL;
+    }
+    char num[32];
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+    const char *ids = json_str(o, "id");
+    if (!ids && cJSON_IsNumber(id)) {
+        snprintf(num, sizeof num, "%.17g", id->valuedouble);
+        ids = num;
+    }
+    const char *url = json_str(o, "url"), *text = json_str(o, "text"), *html = json_str(o, "html");
+    const char *published = json_str(o, "published"), *lang = json_str(o, "language");
+    if (!ids || !*ids)
+        ids = url;
+    why[0] = 0;
+    if (!ids || !*ids)
+        snprintf(why, why_n, "no \"id\" (or \"url\") to recognise the article by on the next run");
+    else if (!text && !html)
+        snprintf(why, why_n, "no \"text\" or \"html\" field with the article");
+    else if (published && *published && !date_prefix(published))
+        snprintf(why, why_n, "\"published\" is \"%.40s\", not a date (YYYY-MM-DD, optionally followed by a time)",
+                 published);
+    if (why[0]) {
+        cJSON_Delete(o);
+        free(e);
+        return NULL;
+    }
+    e->id = strdup(ids);
+    e->url = dup_or_null(url);
+    e->title = dup_or_null(json_str(o, "title"));
+    e->published = published && *published ? strndup(published, 10) : NULL;
+    /* Only the languages the lexicons know are forced; anything else is detected. */
+    if (lang && (!strcasecmp(lang, "fr") || !strcasecmp(lang, "en") || !strcasecmp(lang, "es")))
+        e->language = strndup(lang, 2);
+    e->is_html = !text;
+    e->body = strdup(text ? text : html);
+    cJSON_Delete(o);
+    if (!e->id || !e->body || (url && !e->url)) {
+        snprintf(why, why_n, "out of memory");
+        free(e->id);
+        free(e->url);
+        free(e->title);
+        free(e->published);
+        free(e->language);
+        free(e->body);
+        free(e);
+        return NULL;
+    }
+    return e;
+}
+
+static void free_entry(feed_entry *e)
+{
+    if (!e)
+        return;
+    free(e->id);
+    free(e->url);
+    free(e->title);
+    free(e->published);
+    free(e->language);
+    free(e->body);
+    free(e);
+}
+
+/* A feed: one item per entry, keyed FEED#ID. A line that is not an entry fails (with its line
+ * number) and keeps the feed's scope from removing anything: the entry it held may still be
+ * there. */
+static int list_feed(run *r, const char *real)
+{
+    char *data = NULL;
+    size_t len = 0;
+    incmap_error e = {0};
+    char *prefix = concat(real, "#");
+    long sc = prefix ? add_scope(r, prefix, '$') : -1;
+    if (sc < 0) {
+        free(prefix);
+        return -1;
+    }
+    if (incmap_read_file(real, 0, &data, &len, &e) != INCMAP_OK) {
+        r->scopes[sc].complete = 0;
+        input_failed(r, real, e.message);
+        free(prefix);
+        return 0;
+    }
+    size_t line_no = 0;
+    for (size_t i = 0; i < len;) {
+        size_t j = i;
+        while (j < len && data[j] != '\n')
+            j++;
+        size_t end = j;
+        if (end > i && data[end - 1] == '\r')
+            end--;
+        line_no++;
+        size_t k = i;
+        while (k < end && isspace((unsigned char)data[k]))
+            k++;
+        if (k < end) {
+            char why[256], where[64];
+            feed_entry *fe = parse_feed_line(data + i, end - i, why, sizeof why);
+            if (!fe) {
+                char msg[512];
+                snprintf(where, sizeof where, ":%zu", line_no);
+                snprintf(msg, sizeof msg, "%s%s: %s; the other entries go on", real, where, why);
+                r->scopes[sc].complete = 0;
+                char *label = concat(real, where);
+                input_failed(r, label ? label : real, msg);
+                free(label);
+            } else if (incmap_grow(&r->entries, &r->cap_entries, r->n_entries + 1, sizeof *r->entries) ||
+                       add_item(r, concat(prefix, fe->id), NULL, fe)) {
+                free_entry(fe);
+                free(data);
+                free(prefix);
+                return -1;
+            } else {
+                r->entries[r->n_entries++] = fe;
+            }
+        }
+        i = j + 1;
+    }
+    free(data);
+    free(prefix);
+    return 0;
+}
+
+static int list_file(run *r, const char *key);
+
+/* A directory, recursively: article files by their extension, hidden names skipped (editors'
+ * and our own temporary files), symbolic links to directories not followed (no loops). */
+static int list_dir(run *r, const char *dir, long sc)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s: cannot list the directory: %s", dir, strerror(errno));
+        r->scopes[sc].complete = 0;
+        input_failed(r, dir, msg);
+        return 0;
+    }
+    struct dirent *de;
+    int rc = 0;
+    while (rc == 0 && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char *sub = malloc(strlen(dir) + strlen(de->d_name) + 2);
+        if (!sub) {
+            rc = -1;
+            break;
+        }
+        sprintf(sub, "%s/%s", dir, de->d_name);
+        struct stat st;
+        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
+            rc = list_dir(r, sub, sc);
+        } else if (is_article_name(de->d_name)) {
+            if (stat(sub, &st) == 0 && S_ISREG(st.st_mode))
+                rc = list_file(r, sub);
+        }
+        free(sub);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* A file (key: its absolute path): a feed by its name, else one article. */
+static int list_file(run *r, const char *key)
+{
+    if (is_feed_name(key))
+        return list_feed(r, key);
+    char *k = strdup(key), *p = strdup(key);
+    if (!p) {
+        free(k);
+        return -1;
+    }
+    return add_item(r, k, p, NULL);
+}
+
+static int list_input(run *r, const char *input)
+{
+    char real[PATH_MAX];
+    struct stat st;
+    if (stat(input, &st) != 0 || !realpath(input, real)) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s: %s", input, strerror(errno));
+        input_failed(r, input, msg);
+        return 0;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        char *prefix = concat(real, "/");
+        long sc = prefix ? add_scope(r, prefix, '0') : -1;
+        free(prefix);
+        return sc < 0 ? -1 : list_dir(r, real, sc);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s: not a regular file or directory", input);
+        input_failed(r, input, msg);
+        return 0;
+    }
+    return list_file(r, real);
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+    const item *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Sorted by key, one item per key (the last listed). */
+static void sort_items(run *r)
+{
+    if (r->n_items) /* qsort wants a non-NULL array even for nothing */
+        qsort(r->items, r->n_items, sizeof *r->items, cmp_item);
+    size_t k = 0;
+    for (size_t i = 0; i < r->n_items; i++) {
+        if (i + 1 < r->n_items && !strcmp(r->items[i].key, r->items[i + 1].key)) {
+            free(r->items[i].key);
+            free(r->items[i].path);
+            continue;
+        }
+        r->items[k++] = r->items[i];
+    }
+    r->n_items = k;
+}
+
+static int seen(const run *r, const char *key)
+{
+    size_t lo = 0, hi = r->n_items;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(r->items[mid].key, key);
+        if (!c)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ one input */
+
+/* The bytes an entry's id is computed from: its fields as well as its text, since a corrected
+ * date or language changes the coding. */
+static void feed_canonical(const feed_entry *e, incmap_buf *b)
+{
+    incmap_buf_printf(b, "incmap-feed-entry-1\n%s\n%s\n%s\n%s\n%s\n", e->url ? e->url : "", e->title ? e->title : "",
+                      e->published ? e->published : "", e->language ? e->language : "", e->is_html ? "html" : "text");
+    incmap_buf_puts(b, e->body);
+}
+
+static incmap_status process(run *r, const item *it)
+{
+    incmap_error e = {0};
+    char *bytes = NULL;
+    size_t len = 0;
+    incmap_buf canon = {0}, text = {0}, title = {0};
+    incmap_doc *doc = NULL;
+    incmap_doc_rows *rows = NULL;
+    incmap_status fatal = INCMAP_OK;
+
+    if (it->path) {
+        if (incmap_read_file(it->path, r->ctx->opt.max_article_bytes, &bytes, &len, &e) != INCMAP_OK) {
+            input_failed(r, it->key, e.message);
+            goto done;
+        }
+    } else {
+        feed_canonical(it->fe, &canon);
+        if (canon.oom) {
+            fatal = incmap_fail(r->err, INCMAP_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        bytes = canon.s;
+        len = canon.len;
+        canon.s = NULL;
+    }
+    char article_id[17], sha[65], old_id[17], old_sha[65];
+    incmap_article_id(bytes, len, article_id, sha);
+    if ((fatal = incmap_store_input_get(r->s, it->key, old_id, old_sha, r->err)) != INCMAP_OK)
+        goto done;
+    if (!strcmp(old_sha, sha)) {
+        r->stats->articles_unchanged++;
+        emit(r, INCMAP_UPDATE_UNCHANGED, it->key, "", 0, 0);
+        goto done;
+    }
+    int is_new = !*old_sha;
+    store_article a = {0};
+    a.key = it->key;
+    a.article_id = article_id;
+    a.sha256 = sha;
+    a.processed_at = r->processed_at;
+    int known = incmap_store_article_by_sha(r->s, sha, article_id, r->err);
+    if (known < 0) {
+        fatal = INCMAP_ERR_DB;
+        goto done;
+    }
+    const char *detail = "";
+    if (!known) {
+        /* Code it. */
+        const char *body = bytes;
+        size_t body_len = len;
+        int html = 0;
+        incmap_article_info info = {0};
+        info.source = it->key;
+        info.language = r->opt->language;
+        if (it->fe) {
+            body = it->fe->body;
+            body_len = strlen(body);
+            html = it->fe->is_html;
+            info.published = it->fe->published;
+            if (it->fe->language)
+                info.language = it->fe->language;
+            if (html && incmap_html_utf8_to_text(body, body_len, &text, &title) != INCMAP_OK) {
+                fatal = incmap_fail(r->err, INCMAP_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+        } else {
+            html = is_html_name(it->key) || incmap_html_sniff(bytes, len);
+            if (html && incmap_html_to_text(bytes, len, it->key, &text, &title, &e) != INCMAP_OK) {
+                if (e.code == INCMAP_ERR_NOMEM) {
+                    fatal = incmap_fail(r->err, e.code, "%s", e.message);
+                    goto done;
+                }
+                input_failed(r, it->key, e.message);
+                goto done;
+            }
+        }
+        if (html) {
+            body = text.s ? text.s : "";
+            body_len = text.len;
+        }
+        doc = incmap_geocode(r->ctx, body, body_len, &info, &e);
+        if (!doc) {
+            if (e.code == INCMAP_ERR_NOMEM) {
+                fatal = incmap_fail(r->err, e.code, "%s", e.message);
+                goto done;
+            }
+            input_failed(r, it->key, e.message);
+            goto done;
+        }
+        /* The layer rows geocode would write for it: the notes, and the headline as a title
+         * when the feed or the page's <title> gives none. */
+        if (!(rows = incmap_doc_rows_new(r->ctx, doc, body, body_len, r->processed_at, &e))) {
+            if (e.code == INCMAP_ERR_NOMEM) {
+                fatal = incmap_fail(r->err, e.code, "%s", e.message);
+                goto done;
+            }
+            input_failed(r, it->key, e.message);
+            goto done;
+        }
+        a.doc = doc;
+        a.rows = rows;
+        a.kind = it->fe ? "feed" : html ? "html" : "text";
+        a.url = it->fe ? it->fe->url : NULL;
+        a.title = it->fe && it->fe->title && *it->fe->title ? it->fe->title
+                  : title.len                                 ? title.s
+                                                              : rows->article.title;
+    } else {
+        detail = "the same content as another input: not coded again";
+    }
+    a.source = a.url && *a.url ? a.url : it->key;
+    store_counts c = {0};
+    if ((fatal = incmap_store_put(r->s, r->ctx->gz, &a, &c, r->err)) != INCMAP_OK)
+        goto done;
+    r->stats->incidents_added += c.added;
+    r->stats->incidents_merged += c.merged;
+    r->stats->incidents_removed += c.removed;
+    if (is_new)
+        r->stats->articles_new++;
+    else
+        r->stats->articles_changed++;
+    emit(r, is_new ? INCMAP_UPDATE_NEW : INCMAP_UPDATE_CHANGED, it->key, detail, doc ? doc->n_places : 0,
+         doc ? doc->n_incidents : 0);
+done:
+    if (fatal != INCMAP_OK && r->err && !strstr(r->err->message, it->key)) {
+        char why[sizeof r->err->message];
+        snprintf(why, sizeof why, "%s", r->err->message);
+        incmap_fail(r->err, fatal, "%s: %s", it->key, why);
+    }
+    incmap_doc_rows_destroy(rows);
+    incmap_doc_destroy(doc);
+    free(bytes);
+    incmap_buf_free(&canon);
+    incmap_buf_free(&text);
+    incmap_buf_free(&title);
+    return fatal;
+}
+
+/* ------------------------------------------------------------------ removals */
+
+typedef struct {
+    run *r;
+    incmap_status rc;
+} remove_ctx;
+
+static int in_incomplete_scope(const run *r, const char *key)
+{
+    for (size_t i = 0; i < r->n_scopes; i++)
+        if (!r->scopes[i].complete && strcmp(key, r->scopes[i].lo) >= 0 && strcmp(key, r->scopes[i].hi) < 0)
+            return 1;
+    return 0;
+}
+
+static int remove_if_gone(void *user, const char *key)
+{
+    remove_ctx *x = user;
+    run *r = x->r;
+    if (seen(r, key) || in_incomplete_scope(r, key))
+        return 0;
+    store_counts c = {0};
+    if ((x->rc = incmap_store_remove_input(r->s, key, &c, r->err)) != INCMAP_OK)
+        return 1;
+    r->stats->articles_removed++;
+    r->stats->incidents_removed += c.removed;
+    emit(r, INCMAP_UPDATE_REMOVED, key, "", 0, 0);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the run */
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void layer_written(void *user, const char *path)
+{
+    run *r = user;
+    emit(r, INCMAP_UPDATE_LAYERS, path, "", 0, 0);
+}
+
+static void free_run(run *r)
+{
+    for (size_t i = 0; i < r->n_items; i++) {
+        free(r->items[i].key);
+        free(r->items[i].path);
+    }
+    free(r->items);
+    for (size_t i = 0; i < r->n_entries; i++)
+        free_entry(r->entries[i]);
+    free(r->entries);
+    for (size_t i = 0; i < r->n_scopes; i++) {
+        free(r->scopes[i].lo);
+        free(r->scopes[i].hi);
+    }
+    free(r->scopes);
+}
+
+incmap_status incmap_update(incmap_store *store, incmap_ctx *ctx, const char *const *inputs, size_t n_inputs,
+                            const incmap_update_options *opt, incmap_update_stats *stats, incmap_error *err)
+{
+    double t0 = wall();
+    incmap_update_options defaults = incmap_update_default_options();
+    incmap_update_stats local;
+    if (!opt)
+        opt = &defaults;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    const char *formats = opt->formats && *opt->formats ? opt->formats : "gpkg";
+    if (opt->out_dir && incmap_check_formats(formats, err) != INCMAP_OK)
+        return INCMAP_ERR_USAGE;
+    if (opt->language && *opt->language && strcmp(opt->language, "auto") && strcmp(opt->language, "fr") &&
+        strcmp(opt->language, "en") && strcmp(opt->language, "es"))
+        return incmap_fail(err, INCMAP_ERR_USAGE, "unknown language '%s' (fr, en, es or auto)", opt->language);
+    incmap_update_options o = *opt;
+    if (o.language && !strcmp(o.language, "auto"))
+        o.language = NULL;
+    run r = {0};
+    r.s = store;
+    r.ctx = ctx;
+    r.opt = &o;
+    r.stats = stats;
+    r.err = err;
+    if (o.processed_at && *o.processed_at) {
+        snprintf(r.processed_at, sizeof r.processed_at, "%s", o.processed_at);
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(r.processed_at, sizeof r.processed_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+
+    incmap_status rc = INCMAP_OK;
+    for (size_t i = 0; i < n_inputs; i++)
+        if (list_input(&r, inputs[i]) != 0) {
+            rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory listing the inputs");
+            goto done;
+        }
+    sort_items(&r);
+    for (size_t i = 0; i < r.n_items; i++) {
+        if ((rc = process(&r, &r.items[i])) != INCMAP_OK)
+            goto done;
+        emit_progress(&r, i + 1);
+    }
+    if (!o.keep_missing)
+        for (size_t i = 0; i < r.n_scopes; i++) {
+            if (!r.scopes[i].complete)
+                continue;
+            remove_ctx x = {&r, INCMAP_OK};
+            if ((rc = incmap_store_keys_between(store, r.scopes[i].lo, r.scopes[i].hi, remove_if_gone, &x, err)) !=
+                INCMAP_OK)
+                goto done;
+        }
+    /* The store is made durable before any layer shows what it holds. */
+    if ((rc = incmap_store_exec(store, "PRAGMA wal_checkpoint(TRUNCATE)", err)) != INCMAP_OK)
+        goto done;
+    if (o.out_dir &&
+        (rc = incmap_store_refresh_outputs(store, o.out_dir, formats, layer_written, &r, &stats->layers_written, err)) !=
+            INCMAP_OK)
+        goto done;
+done:
+    stats->incidents_total = incmap_store_incident_count(store);
+    stats->seconds = wall() - t0;
+    free_run(&r);
+    return rc;
+}
