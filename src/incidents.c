@@ -294,6 +294,7 @@ typedef struct {
     size_t pos;
     long value;
     int used;
+    int article; /* "un"/"une" right after "d'"/"de": more likely an article than a count */
 } number;
 
 static size_t find_numbers(const coder *c, size_t first, size_t end, const incmap_date_hit *dh, size_t nd,
@@ -308,7 +309,10 @@ static size_t find_numbers(const coder *c, size_t first, size_t end, const incma
         size_t nx;
         if (!in_date && is_word(c, i) &&
             incmap_number_at(c->in->lex, c->in->lang, c->in->text, c->in->toks, i, end, &v, &nx)) {
-            out[n++] = (number){i, v, 0};
+            size_t f;
+            int article = v == 1 && !(c->in->toks->tok[i].flags & INCMAP_TOK_NUM) && i > first &&
+                          incmap_phrase_before(list(c, "article_before_one"), c->in->text, c->in->toks, i, first, &f);
+            out[n++] = (number){i, v, 0, article};
             i = nx;
         } else {
             i++;
@@ -359,8 +363,9 @@ static size_t find_figures(const coder *c, size_t first, size_t end, number *num
                 number *m = &nums[k];
                 if (m->used)
                     continue;
-                if (m->pos < i && m->pos >= prev_cue && i - m->pos <= 10)
-                    best = m; /* the nearest before */
+                if (m->pos < i && m->pos >= prev_cue && i - m->pos <= 10 && !(best && m->article))
+                    best = m; /* the nearest before, unless it reads as an article ("Trois passagers d'un
+                               * véhicule ont été tués") */
                 else if (!best && m->pos >= nx && m->pos <= nx + 3)
                     best = m;
             }

@@ -81,6 +81,8 @@ const char *incmap_phrase_before(const incmap_wordlist *w, const char *text, con
         words++;
         size_t next;
         const char *v = incmap_phrase_at(w, text, t, j, i, &next);
+        while (v && next < i && incmap_tok_is_joiner(text, t, next))
+            next++; /* "près d'Inékar": the elided word ends at the apostrophe */
         if (v && next == i) {
             best = v;
             *first = j;
