@@ -24,3 +24,5 @@ cmake --build build -j"$(nproc)"
 echo
 echo "setup: built build/incmap and build/incmap-gazetteer.db; geocoding a sample article:"
 ./build/incmap geocode tests/eval/articles/fr_001_bandiagara_drone.txt
+echo "setup: coding the sample articles of tests/eval into output/incidents.gpkg (open it in QGIS):"
+./build/incmap update --store output/incmap-store.db --out output --format gpkg,geojson tests/eval/articles
