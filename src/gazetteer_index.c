@@ -292,7 +292,8 @@ incmap_status incmap_index_write(sqlite3 *db, const char *path, const char *buil
         goto out;
     }
 
-    qsort(ib.e, ib.n_e, sizeof *ib.e, cmp_entry);
+    if (ib.n_e) /* no names at all: nothing to sort, and ib.e is NULL */
+        qsort(ib.e, ib.n_e, sizeof *ib.e, cmp_entry);
 
     /* Group entries into keys and postings. */
     size_t n_keys = 0, n_posts = 0;

@@ -605,9 +605,11 @@ static void resolve_type_and_actors(const coder *c, const trigger *tr, const act
         actor tmp = {riot ? "Rioters ({C})" : "Protesters ({C})", 0, 0, 0, {0}, 0};
         if (p)
             memcpy(tmp.cc, p->cc, 3);
-        d->actor1 = actor_name(c, &tmp, cc);
-        if (riot && police)
-            d->actor2 = actor_name(c, police, cc);
+        /* no country from the actors or the site: ACLED's name without it */
+        const char *n1 = actor_name(c, &tmp, cc);
+        d->actor1 = n1 ? n1 : riot ? "Rioters" : "Protesters";
+        const char *n2 = riot && police ? actor_name(c, police, cc) : NULL;
+        d->actor2 = n2 ? n2 : "";
         return;
     }
     const actor *p1 = perpetrator(a, na, tr);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 enum { KEY_MAX = 256 };
+#define NUMBER_MAX 1000000000L /* far above any toll; keeps number words from overflowing */
 
 int incmap_tok_is_joiner(const char *text, const incmap_tokens *t, size_t i)
 {
@@ -142,6 +143,8 @@ int incmap_number_at(const incmap_lexicon *lex, const char *lang, const char *te
             continue;
         }
         number_combine(&total, &group, strtol(v, NULL, 10));
+        if (total > NUMBER_MAX || group > NUMBER_MAX)
+            return 0; /* "cent cent cent ...": no count, and no overflow */
         found = 1;
         j = after = nx;
         while (j < end && incmap_tok_is_joiner(text, t, j))
