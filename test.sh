@@ -44,3 +44,28 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DINCMAP_WERROR=ON -DINCMAP_SA
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+# ---- hardening (issue 7): valgrind and fuzzing ----------------------------------------------
+# The unit tests and a few incmap runs under valgrind's memcheck (tests/valgrind.sh, on the
+# -Werror build: valgrind cannot run ASan binaries), then each libFuzzer harness of tests/fuzz/
+# for INCMAP_FUZZ_SECONDS (default 30; 0 skips), built by tests/fuzz/run.sh with clang in
+# build-fuzz/. valgrind, clang and its libFuzzer are test-only dependencies like QGIS above
+# (Debian 12's clang is 14; libFuzzer is in libclang-rt-14-dev, which clang only recommends).
+# A crash fails CI; its input is in build-fuzz/artifacts/.
+hardening_missing=()
+for p in valgrind clang libclang-rt-14-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || hardening_missing+=("$p")
+done
+if [ ${#hardening_missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${hardening_missing[*]} (test-only dependencies)"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${hardening_missing[@]}" >/dev/null
+fi
+echo "== valgrind (memcheck): unit tests and incmap runs"
+tests/valgrind.sh build-werror
+fuzz_secs=${INCMAP_FUZZ_SECONDS:-30}
+if [ "$fuzz_secs" != 0 ]; then
+  echo "== fuzzing: each harness for $fuzz_secs s"
+  tests/fuzz/run.sh "$fuzz_secs"
+fi
+# ---- end of the hardening block

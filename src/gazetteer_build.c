@@ -494,6 +494,13 @@ incmap_status incmap_gazetteer_build(const char *out_path, const char *const *so
         b.file_no = (int)i;
         rc = load_file(&b, sources[i]);
     }
+    /* Sources that hold no place (an image, a zip, the wrong file) would otherwise be renamed
+     * over a working gazetteer as an empty one. */
+    if (rc == INCMAP_OK && !stats->places)
+        rc = incmap_fail(err, INCMAP_ERR_FORMAT,
+                         "%s: no place imported from %zu source file(s) (%llu malformed lines skipped): are they "
+                         "GeoNames dumps? Nothing was written",
+                         out_path, n_sources, (unsigned long long)stats->skipped_malformed);
     if (rc)
         goto out;
     if ((rc = db_exec(&b, "CREATE INDEX altname_id ON altname(geonameid);"

@@ -233,14 +233,26 @@ static int is_word_cp(int32_t cp)
            (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
 }
 
-/* Appends the folded form of one word code point. */
-static void fold_cp(int32_t cp, incmap_buf *out)
+/* Appends one folded letter, after the space that separates it from the previous word when one
+ * is due. The space waits for the letter: a word that folds to nothing (a lone combining accent)
+ * must not leave a space behind, or the key would not match the same name written without it. */
+static void put_folded(incmap_buf *out, size_t start_len, int *sep, const char *s, size_t n)
+{
+    if (*sep && out->len > start_len)
+        incmap_buf_putc(out, ' ');
+    *sep = 0;
+    incmap_buf_append(out, s, n);
+}
+
+/* Appends the folded form of one word code point. Compatibility decomposition may yield
+ * characters that are not letters ("⑴" is "(1)", "ͺ" a space and a mark): they separate words. */
+static void fold_cp(int32_t cp, incmap_buf *out, size_t start_len, int *sep)
 {
     if (cp < 0x80) {
         char c = (char)cp;
         if (c >= 'A' && c <= 'Z')
             c = (char)(c - 'A' + 'a');
-        incmap_buf_putc(out, c);
+        put_folded(out, start_len, sep, &c, 1);
         return;
     }
     utf8proc_int32_t dec[16];
@@ -251,15 +263,17 @@ static void fold_cp(int32_t cp, incmap_buf *out)
         return;
     for (utf8proc_ssize_t i = 0; i < k; i++) {
         const char *special = fold_special(dec[i]);
+        utf8proc_category_t c = utf8proc_category(dec[i]);
         if (special) {
-            incmap_buf_puts(out, special);
-        } else if (utf8proc_category(dec[i]) >= UTF8PROC_CATEGORY_MN &&
-                   utf8proc_category(dec[i]) <= UTF8PROC_CATEGORY_ME) {
+            put_folded(out, start_len, sep, special, strlen(special));
+        } else if (c >= UTF8PROC_CATEGORY_MN && c <= UTF8PROC_CATEGORY_ME) {
             continue; /* a combining mark that decomposition left */
+        } else if (!is_word_cp(dec[i])) {
+            *sep = 1;
         } else {
             utf8proc_uint8_t enc[4];
             utf8proc_ssize_t m = utf8proc_encode_char(dec[i], enc);
-            incmap_buf_append(out, (const char *)enc, (size_t)m);
+            put_folded(out, start_len, sep, (const char *)enc, (size_t)m);
         }
     }
 }
@@ -268,7 +282,7 @@ void incmap_normalize(const char *s, size_t n, incmap_buf *out)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t start_len = out->len;
-    int in_word = 0;
+    int sep = 0; /* a non-word character since the last letter written */
     for (size_t i = 0; i < n;) {
         int32_t cp;
         int k;
@@ -280,14 +294,10 @@ void incmap_normalize(const char *s, size_t n, incmap_buf *out)
             k = 1;
         }
         i += (size_t)k;
-        if (is_word_cp(cp)) {
-            if (!in_word && out->len > start_len)
-                incmap_buf_putc(out, ' ');
-            in_word = 1;
-            fold_cp(cp, out);
-        } else {
-            in_word = 0;
-        }
+        if (is_word_cp(cp))
+            fold_cp(cp, out, start_len, &sep);
+        else
+            sep = 1;
     }
 }
 
@@ -350,6 +360,11 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
     size_t spaces = 0;
     if (n > UINT32_MAX)
         return INCMAP_ERR_LIMIT;
+    /* The keys' buffer exists even when no token is a word ("---", "©®"): incmap_tok_norm adds
+     * offsets to it, and an offset added to NULL is undefined behaviour. */
+    incmap_buf_append(&t->norm, "", 0);
+    if (t->norm.oom)
+        return INCMAP_ERR_NOMEM;
 
     for (size_t i = 0; i < n;) {
         int32_t cp;
