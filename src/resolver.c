@@ -96,6 +96,7 @@ typedef struct {
     size_t best, second;
     int anchor;
     char key[128]; /* the normalised mention, for one sense per discourse */
+    uint64_t key_hash;
 } mention_state;
 
 typedef struct {
@@ -225,7 +226,10 @@ static void fallback(const incmap_resolver *r, const incmap_mention *ms, size_t 
     const incmap_gz_record *area = NULL;
     size_t area_m = 0;
     int area_rank = 0; /* 4 town nearby, 3 ADM2, 2 ADM1, 1 country */
-    for (size_t j = 0; j < n; j++) {
+    /* mentions are in text order: the sentence's are around i (at most 64 each way, so that a
+     * run-on "sentence" of thousands of names stays linear) */
+    size_t from = i > 64 ? i - 64 : 0, to = i + 65 < n ? i + 65 : n;
+    for (size_t j = from; j < to; j++) {
         if (j == i || !out[j].rec || t->tok[ms[j].tok_first].sentence != sent)
             continue;
         const incmap_gz_record *a = out[j].rec;
@@ -261,11 +265,35 @@ static void fallback(const incmap_resolver *r, const incmap_mention *ms, size_t 
  * article naming Bamako forty times costs one distance per candidate, not forty. */
 typedef struct {
     const incmap_gz_record *rec;
-    const char *key;
+    uint64_t key_hash; /* of the name that chose it: a name does not vouch for itself */
+    size_t first;      /* the first mention that chose it */
 } anchor;
+
+/* A mention by its name's hash, to group mentions of one name in O(n log n). */
+typedef struct {
+    uint64_t key_hash;
+    size_t mention;
+} name_ref;
+
+static int cmp_name_ref(const void *a, const void *b)
+{
+    const name_ref *x = a, *y = b;
+    if (x->key_hash != y->key_hash)
+        return x->key_hash < y->key_hash ? -1 : 1;
+    return x->mention < y->mention ? -1 : x->mention > y->mention;
+}
+
+/* Proximity counts within a window of the anchors nearest in the text: an article is about a few
+ * areas, and the window keeps an input naming thousands of places linear, not quadratic. */
+#define ANCHOR_WINDOW 32
 
 static size_t collect_anchors(const mention_state *st, size_t n, anchor *out)
 {
+    /* distinct records, found through an open-addressing set of anchor indices + 1 */
+    size_t cap = 64;
+    while (cap < 2 * n)
+        cap *= 2;
+    size_t *seen = calloc(cap, sizeof *seen);
     size_t k = 0;
     for (size_t j = 0; j < n; j++) {
         if (!st[j].anchor)
@@ -273,12 +301,23 @@ static size_t collect_anchors(const mention_state *st, size_t n, anchor *out)
         const incmap_gz_record *a = st[j].c[st[j].best].rec;
         if (incmap_is_country_code(a->fcode))
             continue;
-        size_t d = 0;
-        while (d < k && out[d].rec != a)
-            d++;
-        if (d == k)
-            out[k++] = (anchor){a, st[j].key};
+        size_t h = (size_t)incmap_hash(&a, sizeof a, 9) & (cap - 1);
+        while (seen && seen[h] && out[seen[h] - 1].rec != a)
+            h = (h + 1) & (cap - 1);
+        if (seen && seen[h])
+            continue;
+        if (!seen) { /* out of memory: the linear search */
+            size_t d = 0;
+            while (d < k && out[d].rec != a)
+                d++;
+            if (d < k)
+                continue;
+        } else {
+            seen[h] = k + 1;
+        }
+        out[k++] = (anchor){a, st[j].key_hash, j};
     }
+    free(seen);
     return k;
 }
 
@@ -327,6 +366,12 @@ static void score_pass(mention_state *st, size_t n, const country_count *countri
         int in_named = 0;
         for (size_t k = 0; k < s->n && !in_named; k++)
             in_named = country_weight(countries, n_countries, s->c[k].rec->cc) > 0;
+        size_t at = 0, lo, hi; /* anchors [lo, hi): the window around this mention */
+        for (size_t step = n_anchors; step; step /= 2)
+            while (at + step <= n_anchors && anchors[at + step - 1].first < i)
+                at += step;
+        lo = at > ANCHOR_WINDOW ? at - ANCHOR_WINDOW : 0;
+        hi = at + ANCHOR_WINDOW < n_anchors ? at + ANCHOR_WINDOW : n_anchors;
         for (size_t k = 0; k < s->n; k++) {
             cand *c = &s->c[k];
             c->score = c->base;
@@ -336,9 +381,9 @@ static void score_pass(mention_state *st, size_t n, const country_count *countri
             else if (n_countries && !incmap_is_country_code(c->rec->fcode))
                 c->score -= notable(c->rec, in_named) ? 0.10 : 0.30;
             c->near_km = -1;
-            for (size_t j = 0; j < n_anchors; j++) {
+            for (size_t j = lo; j < hi; j++) {
                 const incmap_gz_record *a = anchors[j].rec;
-                if (!strcmp(anchors[j].key, s->key))
+                if (anchors[j].key_hash == s->key_hash)
                     continue; /* a name does not vouch for itself */
                 if (is_adm(a, "ADM1") && c->rec->fclass != 'A' && c->rec->admin1_off &&
                     c->rec->admin1_off == a->admin1_off && !memcmp(c->rec->cc, a->cc, 2)) {
@@ -445,6 +490,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
         incmap_buf k = {0};
         incmap_normalize(r->text + m->start, m->end - m->start, &k);
         snprintf(s->key, sizeof s->key, "%s", k.s ? k.s : "");
+        s->key_hash = incmap_hash(s->key, strlen(s->key), 0);
         incmap_buf_free(&k);
         size_t np = m->n_posts < MAX_CANDIDATES ? m->n_posts : MAX_CANDIDATES;
         s->c = calloc(np ? np : 1, sizeof *s->c);
@@ -527,10 +573,20 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
 
     /* One sense per discourse: mentions of the same name take the candidate with the most summed
      * support, unless a mention's own evidence ("(Mali)", a cue) disagrees. */
-    for (size_t i = 0; i < n; i++) {
+    name_ref *by_name = malloc((n ? n : 1) * sizeof *by_name); /* mentions grouped by name */
+    if (!by_name) {
+        rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        by_name[i] = (name_ref){st[i].key_hash, i};
+    qsort(by_name, n, sizeof *by_name, cmp_name_ref);
+    for (size_t gi = 0; gi < n; gi++) {
+        size_t i = by_name[gi].mention;
         if (st[i].best == (size_t)-1)
             continue;
-        for (size_t j = i + 1; j < n; j++) {
+        for (size_t h = gi + 1; h < n && by_name[h].key_hash == st[i].key_hash; h++) {
+            size_t j = by_name[h].mention;
             if (st[j].best == (size_t)-1 || strcmp(st[i].key, st[j].key) ||
                 st[i].c[st[i].best].rec == st[j].c[st[j].best].rec)
                 continue;
@@ -547,6 +603,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
                 }
         }
     }
+    free(by_name);
 
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
