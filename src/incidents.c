@@ -490,6 +490,23 @@ static int is_dateline(const coder *c, int p, size_t first)
     return 0;
 }
 
+/* "Diafarabé, dans le cercle de Ténenkou": the cercle only says where Diafarabé lies (the
+ * resolver reads it so too); the site is the place before it. */
+static int is_container(const coder *c, int p)
+{
+    const incmap_tokens *t = c->in->toks;
+    if (p == 0)
+        return 0;
+    const incmap_mention *a = &c->in->mentions[p - 1], *b = &c->in->mentions[p];
+    size_t gap = a->tok_last + 1;
+    if ((b->cue != CUE_ADM1 && b->cue != CUE_ADM2 && b->cue != CUE_ADM3) || gap >= t->n ||
+        b->tok_first <= gap || b->tok_first - gap > 8 || t->tok[b->tok_first].sentence != t->tok[a->tok_last].sentence ||
+        !(t->tok[gap].flags & INCMAP_TOK_PUNCT))
+        return 0;
+    char ch = c->in->text[t->tok[gap].start];
+    return ch == ',' || ch == '(';
+}
+
 /* The sites of a sentence: the best-cued place of the finest level, plus the places listed with
  * it. Hospitals, origins and places inside actor names are skipped. */
 static size_t find_sites(coder *c, size_t s, size_t first, const trigger *tr, site *out)
@@ -501,7 +518,7 @@ static size_t find_sites(coder *c, size_t s, size_t first, const trigger *tr, si
         if ((size_t)c->in->places[p].sentence != s)
             continue;
         int cu = site_cue(c, (int)p, first);
-        if (cu < 0 || is_dateline(c, (int)p, first))
+        if (cu < 0 || is_dateline(c, (int)p, first) || is_container(c, (int)p))
             continue;
         int lv = place_level(c, (int)p);
         if (lv < best_level)

@@ -428,9 +428,13 @@ static int inside(const incmap_gz_record *x, const incmap_gz_record *a)
         return 0;
     if (is_adm(a, "ADM1"))
         return a->admin1_off && x->admin1_off == a->admin1_off;
-    if (a->fclass == 'A')
-        return a->admin2_off && x->admin2_off == a->admin2_off;
-    return 0;
+    if (a->fclass != 'A')
+        return 0;
+    if (a->admin2_off && x->admin2_off)
+        return x->admin2_off == a->admin2_off;
+    /* many villages carry no second-level code: the same region and near the area's centre */
+    double d = far_apart_km(x, a);
+    return x->admin1_off == a->admin1_off && d < 0;
 }
 
 /* A mention with a container keeps a reading inside it; with none inside it is unresolved and

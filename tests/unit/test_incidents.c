@@ -33,6 +33,8 @@ static const inc_row inc_rows[] = {
     {"Gunmen attacked a police station in Matéri on Saturday, killing six officers. The government has not "
      "commented on the attack.",
      "2025-06-17", "Armed clash@Matéri 2025-06-14 6", "English, anaphoric retelling"},
+    {"À Diafarabé, dans le cercle de Ténenkou, des soldats ont tué vingt hommes lundi.",
+     "2025-05-14", "Attack@Diafarabé 2025-05-12 20", "the cercle named after the village is not the site"},
     {"Cientos de personas participaron el jueves en una marcha pacífica en Dapaong.", "2025-06-30",
      "Peaceful protest@Dapaong 2025-06-26 0", "Spanish protest"},
 };
