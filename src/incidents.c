@@ -530,9 +530,11 @@ static size_t find_sites(coder *c, size_t s, size_t first, const trigger *tr, si
         return 0;
     size_t best = 0;
     long best_score = -1000000;
+    int ends = 0; /* in a "between X and Y" / "reliant X à Y": the ends of a road, not the site */
     for (size_t k = 0; k < nc; k++) {
+        ends = between_before(c, cand[k], first) || (k > 0 && ends && joined(c, cand[k - 1], cand[k]));
         long d = (long)c->in->mentions[cand[k]].tok_first - (long)tr->pos;
-        long score = (cue[k] ? 100 : 0) - (d < 0 ? -d : d);
+        long score = (cue[k] ? 100 : 0) - (d < 0 ? -d : d) - (ends ? 1000 : 0);
         if (score > best_score)
             best_score = score, best = k;
     }
@@ -570,7 +572,8 @@ static void note_places(coder *c, size_t s, size_t first)
     if (c->paragraph[s] != c->last_para)
         c->last_para = c->paragraph[s];
     for (size_t p = 0; p < c->in->n_places; p++)
-        if ((size_t)c->in->places[p].sentence == s && place_level(c, (int)p) == 1 && site_cue(c, (int)p, first) >= 0)
+        if ((size_t)c->in->places[p].sentence == s && place_level(c, (int)p) == 1 && site_cue(c, (int)p, first) >= 0 &&
+            !is_container(c, (int)p))
             c->last_place = (int)p;
 }
 

@@ -217,6 +217,27 @@ static void fmt_place(incmap_buf *b, const incmap_resolver *r, const incmap_gz_r
                       incmap_gazetteer_string(r->gz, rec->admin1_off));
 }
 
+/* "Lomé – Douze soldats ...": a name opening its sentence before a dash is the dateline, where
+ * the story was filed; it stands in for no place. */
+static int dateline(const incmap_resolver *r, const incmap_mention *m)
+{
+    const incmap_tokens *t = r->toks;
+    size_t f = m->tok_first;
+    if (f > 0 && t->tok[f - 1].sentence == t->tok[f].sentence)
+        return 0;
+    for (size_t k = m->tok_last + 1, seen = 0; k < t->n && seen < 6; k++, seen++) {
+        const char *x = r->text + t->tok[k].start;
+        size_t len = t->tok[k].end - t->tok[k].start;
+        if (!(t->tok[k].flags & INCMAP_TOK_PUNCT))
+            continue;
+        if ((len == 3 && (!memcmp(x, "\xE2\x80\x93", 3) || !memcmp(x, "\xE2\x80\x94", 3))) || (len == 1 && *x == '-'))
+            return 1;
+        if (!(len == 1 && *x == ','))
+            return 0;
+    }
+    return 0;
+}
+
 /* For an unresolved mention: the finest area named in the same sentence. */
 static void fallback(const incmap_resolver *r, const incmap_mention *ms, size_t n, const incmap_resolution *out,
                      size_t i, incmap_resolution *res, incmap_buf *why)
@@ -229,12 +250,17 @@ static void fallback(const incmap_resolver *r, const incmap_mention *ms, size_t 
     /* mentions are in text order: the sentence's are around i (at most 64 each way, so that a
      * run-on "sentence" of thousands of names stays linear) */
     size_t from = i > 64 ? i - 64 : 0, to = i + 65 < n ? i + 65 : n;
+    size_t best_gap = 0;
     for (size_t j = from; j < to; j++) {
-        if (j == i || !out[j].rec || t->tok[ms[j].tok_first].sentence != sent)
+        if (j == i || !out[j].rec || t->tok[ms[j].tok_first].sentence != sent || dateline(r, &ms[j]))
             continue;
         const incmap_gz_record *a = out[j].rec;
         int rank = incmap_is_country_code(a->fcode) ? 1 : is_adm(a, "ADM1") ? 2 : a->fclass == 'A' ? 3 : 4;
-        if (rank > area_rank) {
+        /* the finest area; among equals the nearest, those after the name first ("à Kpékpakandi,
+         * près de Mandouri") */
+        size_t gap = j > i ? 2 * (j - i) : 2 * (i - j) + 1;
+        if (rank > area_rank || (rank == area_rank && gap < best_gap)) {
+            best_gap = gap;
             area_rank = rank;
             area = a;
             area_m = j;
