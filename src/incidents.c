@@ -152,12 +152,18 @@ static int find_trigger(const coder *c, size_t first, size_t end, trigger *tr)
     const incmap_wordlist *w = list(c, "triggers");
     memset(tr, 0, sizeof *tr);
     tr->etype = tr->stype = "";
+    int event = 0, weapon = 0; /* an event word seen; the best trigger is only a weapon */
     for (size_t i = first; i < end; i++) {
         size_t nx;
         const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx);
         if (!v)
             continue;
         int prio = atoi(v);
+        /* "drones" alone names a weapon: it types an event the sentence reports with another
+         * word ("un drone a frappé"), but talk about drones is no event */
+        const char *wpn = strstr(v, "|weapon");
+        if (!wpn && strcmp(v + strcspn(v, "|"), "|none"))
+            event = 1;
         const char *a = strchr(v, '|');
         if (prio > tr->prio && a) {
             tr->prio = prio;
@@ -165,10 +171,13 @@ static int find_trigger(const coder *c, size_t first, size_t end, trigger *tr)
             const char *b = strchr(a + 1, '|');
             tr->generic = !b;
             tr->etype = b ? incmap_arena_strndup(c->in->arena, a + 1, (size_t)(b - a - 1)) : a + 1;
-            tr->stype = b ? b + 1 : "";
+            tr->stype = !b ? "" : wpn ? incmap_arena_strndup(c->in->arena, b + 1, (size_t)(wpn - b - 1)) : b + 1;
+            weapon = wpn != NULL;
         }
         i = nx - 1;
     }
+    if (weapon && !event)
+        tr->prio = 0;
     if (tr->prio > 0)
         tr->ctx = context_of(c, tr->pos, first);
     return tr->prio > 0 && strcmp(tr->etype, "none") != 0;

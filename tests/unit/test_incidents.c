@@ -35,6 +35,10 @@ static const inc_row inc_rows[] = {
      "2025-06-17", "Armed clash@Matéri 2025-06-14 6", "English, anaphoric retelling"},
     {"À Diafarabé, dans le cercle de Ténenkou, des soldats ont tué vingt hommes lundi.",
      "2025-05-14", "Attack@Diafarabé 2025-05-12 20", "the cercle named after the village is not the site"},
+    {"Un drone a frappé mardi un camp militaire à Tibi II.", "2025-06-12", "Air/drone strike@Tibi II 2025-06-10 0",
+     "a weapon word types the event a strike verb reports"},
+    {"Les drones FPV sont devenus l'arme favorite des groupes armés, selon un rapport publié en mai 2025.",
+     "2025-07-15", "", "drones named as a weapon, with no event, make no incident"},
     {"Cientos de personas participaron el jueves en una marcha pacífica en Dapaong.", "2025-06-30",
      "Peaceful protest@Dapaong 2025-06-26 0", "Spanish protest"},
 };
