@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config libgdal-dev gdal-bin libproj-dev proj-bin libsqlite3-dev
           libspatialite-dev libsqlite3-mod-spatialite libcjson-dev libutf8proc-dev libcmocka-dev
-          zlib1g-dev nettle-dev python3)
+          zlib1g-dev nettle-dev libpq-dev python3)
 SUDO=
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 missing=()

@@ -32,6 +32,27 @@ fi
 export INCMAP_GJV=$deps/node_modules/.bin/gjv
 export INCMAP_REQUIRE_ACCEPTANCE=1 # a missing QGIS or gjv fails the acceptance tests here
 
+# ---- PostgreSQL + PostGIS (issue 8) --------------------------------------------------------
+# The PostGIS store's tests (tests/cli/test_pg_*.sh, tests/acceptance/test_pg_qgis.sh) start a
+# throwaway PostgreSQL 15 + PostGIS 3 server of their own (tests/cli/pg_lib.sh: initdb as the
+# `postgres` user the package creates, 127.0.0.1, a port that is not 5432): test-only
+# dependencies like QGIS above (about 15 s). Users of a PostGIS store need only libpq, which
+# setup.sh installs. Where they cannot be installed, those tests are skipped (exit 77) and say why.
+pg_missing=()
+for p in postgresql postgresql-15-postgis-3; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || pg_missing+=("$p")
+done
+if [ ${#pg_missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${pg_missing[*]} (test-only dependencies)"
+  start=$SECONDS
+  if $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${pg_missing[@]}" >/dev/null; then
+    echo "test.sh: installed in $((SECONDS - start)) s"
+  else
+    echo "test.sh: PostgreSQL could not be installed: the PostGIS store's tests will be skipped"
+  fi
+fi
+# ---- end of the PostgreSQL block
+
 echo "== build (-Werror) and tests"
 cmake -S . -B build-werror -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINCMAP_WERROR=ON >/dev/null
 cmake --build build-werror -j"$jobs"

@@ -316,7 +316,7 @@ void incmap_article_id(const char *bytes, size_t len, char id[17], char sha256[6
 /* ------------------------------------------------------------------ store */
 
 /* The incident store (store*.c) and its periodic update (update.c): one SQLite database with
- * SpatiaLite geometry holding the articles seen (by content hash), their place mentions, each
+ * SpatiaLite geometry (or a PostGIS database, the same tables) holding the articles seen (by content hash), their place mentions, each
  * article's incident reports, and the incidents those reports were merged into. A cron job or a
  * systemd timer runs an update every few minutes; each run codes only what is new or changed,
  * removes what disappeared from a directory or feed input, merges reports of the same incident
@@ -332,10 +332,13 @@ void incmap_article_id(const char *bytes, size_t len, char id[17], char sha256[6
  *     incmap_update(st, ctx, inputs, 2, &uo, &stats, &err);
  *     incmap_store_close(st);                                     // releases the lock
  *
- * A store is used by one process at a time: incmap_store_open takes an exclusive flock on
- * "PATH.lock" and holds it until incmap_store_close. Not thread-safe. The schema version is
- * PRAGMA user_version (INCMAP_STORE_SCHEMA); an older store is migrated when opened, a newer one
- * is refused. */
+ * An SQLite store is used by one process at a time: incmap_store_open takes an exclusive flock on
+ * "PATH.lock" and holds it until incmap_store_close. A PostgreSQL/PostGIS store (a path of the
+ * form postgresql://..., postgres://... or PG:...) takes several processes at once: each
+ * incmap_update claims an input before coding it, so workers split the inputs (README, "A PostGIS
+ * store for a team"). Not thread-safe. The schema version is PRAGMA user_version, or
+ * incmap.schema_version in PostgreSQL (INCMAP_STORE_SCHEMA); an older store is migrated when
+ * opened, a newer one is refused. */
 #define INCMAP_STORE_SCHEMA 1
 
 typedef struct incmap_store incmap_store;
@@ -349,7 +352,9 @@ incmap_store_options incmap_store_default_options(void);
 
 /* Opens (creating it when missing) and locks the store. NULL on failure: INCMAP_ERR_LIMIT when
  * another process held the lock for longer than wait_seconds, INCMAP_ERR_DB for a database that
- * is not a store, is corrupt or is newer than this incmap, INCMAP_ERR_IO otherwise. */
+ * is not a store, is corrupt or is newer than this incmap, INCMAP_ERR_USAGE for a PostgreSQL URL
+ * libpq cannot read, INCMAP_ERR_IO otherwise (a PostgreSQL server not reached within
+ * wait_seconds). */
 incmap_store *incmap_store_open(const char *path, const incmap_store_options *opt, incmap_error *err);
 void incmap_store_close(incmap_store *store);
 

@@ -93,20 +93,97 @@ int incmap_reports_match(const store_match_key *a, const store_match_key *b, dou
     return match(&g, a, b, score);
 }
 
+/* ------------------------------------------------------------------ neighbourhoods */
+
+/* With several writers, placing a report must not race with placing another report it could
+ * match: each would miss the other and found its own incident. A report's neighbourhood is a set
+ * of lock keys such that two reports that could match always share one; a change locks the
+ * neighbourhoods of the reports it adds and removes before it looks for matches (store.c).
+ *
+ * Space: 1-degree cells. Two matching reports lie within 100 km of each other, so the midpoint
+ * of the geodesic between them lies within 50 km of both. Each report locks every cell that the
+ * box of latitudes and longitudes within HALF_KM of it touches, so both lock the midpoint's cell.
+ * A degree of latitude is at least 110.57 km; a degree of longitude at least 111.32 km * cos of
+ * the highest latitude in the box; HALF_KM has a margin over 50 km for the ellipsoid. Rows
+ * poleward of 80 degrees are one cell each, so that boxes near a pole stay small; longitudes wrap.
+ *
+ * Time: buckets of BUCKET_DAYS days. Two matching windows [lo, hi] and [lo', hi'] overlap or
+ * touch, so [lo - 1, hi + 1] and [lo' - 1, hi' + 1] share a day; each report locks every bucket
+ * its widened window touches.
+ *
+ * Keys also carry the sub-event type (reports of different types never match). A report needs
+ * a date window, coordinates and a sub-event type to match anything; without them it has no
+ * neighbourhood. Cells of 1 degree and buckets of 16 days make 4 to 12 keys for a report dated
+ * to the day away from the poles (at most 64, for a month-wide window near 80 degrees): fine
+ * enough that reports about different towns or weeks rarely wait for each other. */
+#define HALF_KM 55.0
+#define BUCKET_DAYS 16
+#define POLAR_ROW 80
+
+static long floor_div(long a, long b)
+{
+    return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* The key of one cell, bucket and type: a hash of their text, so that workers on machines of any
+ * word size and byte order compute the same keys. */
+static int add_key(int64_t **keys, size_t *n, size_t *cap, const char *type, long row, long col, long bucket)
+{
+    if (incmap_grow(keys, cap, *n + 1, sizeof **keys))
+        return -1;
+    char text[128];
+    int len = snprintf(text, sizeof text, "%s|%ld|%ld|%ld", type, row, col, bucket);
+    uint64_t h = incmap_hash(text, (size_t)(len < 0 ? 0 : len < (int)sizeof text ? len : (int)sizeof text - 1),
+                             0x6e656967686264ULL /* "neighbd" */);
+    (*keys)[(*n)++] = (int64_t)h;
+    return 0;
+}
+
+int incmap_report_lock_keys(const store_match_key *k, int64_t **keys, size_t *n, size_t *cap)
+{
+    if (!k->sub_event_type[0] || !k->has_coords || !isfinite(k->lat) || !isfinite(k->lon))
+        return 0;
+    double dlat = HALF_KM / 110.0;
+    double lat0 = fmax(-90.0, k->lat - dlat), lat1 = fmin(90.0, k->lat + dlat);
+    double top = fmin(90.0, fmax(fabs(lat0), fabs(lat1)));
+    long row0 = (long)floor(lat0), row1 = (long)floor(lat1);
+    long b0 = floor_div(k->day_lo - 1, BUCKET_DAYS), b1 = floor_div(k->day_hi + 1, BUCKET_DAYS);
+    for (long row = row0; row <= row1; row++) {
+        long col0 = 0, col1 = 0;
+        /* Whether a row is one cell depends on the row only, so that two boxes agree on it. A box
+         * with a row below 80 degrees reaches 81 at most: at most 3.2 degrees either side. */
+        int polar = row >= POLAR_ROW || row < -POLAR_ROW;
+        if (!polar) {
+            double dlon = HALF_KM / (111.0 * cos(top * M_PI / 180.0));
+            col0 = (long)floor(k->lon - dlon);
+            col1 = (long)floor(k->lon + dlon);
+        }
+        for (long col = col0; col <= col1; col++) {
+            long c = polar ? 0 : ((col % 360) + 360) % 360;
+            for (long b = b0; b <= b1; b++)
+                if (add_key(keys, n, cap, k->sub_event_type, row, polar ? -1 : c, b))
+                    return -1;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ placing a report */
+
 static int incident_has_article(incmap_store *s, int64_t incident_id, const char *article_id, incmap_error *err)
 {
-    sqlite3_stmt *st = incmap_store_stmt(s, SQ_REPORT_IN_INCIDENT, err);
+    store_stmt *st = incmap_store_stmt(s, SQ_REPORT_IN_INCIDENT, err);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, incident_id);
-    sqlite3_bind_text(st, 2, article_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    store_bind_int64(st, 1, incident_id);
+    store_bind_text(st, 2, article_id);
+    int rc = store_step(st);
+    store_reset(st);
+    if (rc == STORE_ERROR) {
         incmap_store_fail(s, err, "checking an incident's reports");
         return -1;
     }
-    return rc == SQLITE_ROW;
+    return rc == STORE_ROW;
 }
 
 typedef struct {
@@ -151,27 +228,27 @@ incmap_status incmap_store_find_incident(incmap_store *s, const store_match_key 
         }
     }
 
-    sqlite3_stmt *st = incmap_store_stmt(s, SQ_REPORT_CANDIDATES, err);
+    store_stmt *st = incmap_store_stmt(s, SQ_REPORT_CANDIDATES, err);
     if (!st)
         return INCMAP_ERR_DB;
-    sqlite3_bind_text(st, 1, k->sub_event_type, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, k->day_lo);
-    sqlite3_bind_int64(st, 3, k->day_hi);
-    sqlite3_bind_text(st, 4, article_id, -1, SQLITE_STATIC);
+    store_bind_text(st, 1, k->sub_event_type);
+    store_bind_int64(st, 2, k->day_lo);
+    store_bind_int64(st, 3, k->day_hi);
+    store_bind_text(st, 4, article_id);
     candidate *c = NULL;
     size_t n = 0, cap = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == STORE_ROW) {
         store_match_key r = {0};
-        r.incident_id = sqlite3_column_int64(st, 0);
-        snprintf(r.sub_event_type, sizeof r.sub_event_type, "%s", incmap_store_col(st, 1));
-        r.day_lo = sqlite3_column_int(st, 2);
-        r.day_hi = sqlite3_column_int(st, 3);
-        r.has_coords = sqlite3_column_int(st, 4);
-        r.lat = sqlite3_column_double(st, 5);
-        r.lon = sqlite3_column_double(st, 6);
-        r.geo_precision = sqlite3_column_int(st, 7);
-        snprintf(r.country, sizeof r.country, "%s", incmap_store_col(st, 8));
+        r.incident_id = store_int64(st, 0);
+        snprintf(r.sub_event_type, sizeof r.sub_event_type, "%s", store_text(st, 1));
+        r.day_lo = (long)store_int64(st, 2);
+        r.day_hi = (long)store_int64(st, 3);
+        r.has_coords = store_int(st, 4);
+        r.lat = store_double(st, 5);
+        r.lon = store_double(st, 6);
+        r.geo_precision = store_int(st, 7);
+        snprintf(r.country, sizeof r.country, "%s", store_text(st, 8));
         double sc;
         if (!match(&g, k, &r, &sc))
             continue;
@@ -185,7 +262,7 @@ incmap_status incmap_store_find_incident(incmap_store *s, const store_match_key 
             continue;
         }
         if (incmap_grow(&c, &cap, n + 1, sizeof *c)) {
-            sqlite3_reset(st);
+            store_reset(st);
             free(c);
             return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
         }
@@ -193,8 +270,8 @@ incmap_status incmap_store_find_incident(incmap_store *s, const store_match_key 
         c[n].score = sc;
         n++;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
+    store_reset(st);
+    if (rc == STORE_ERROR) {
         free(c);
         return incmap_store_fail(s, err, "looking for matching incidents");
     }
@@ -293,65 +370,65 @@ static long pick_figure(const report *r, size_t n, int injured)
     return best;
 }
 
-static const char *col_dup(incmap_arena *a, sqlite3_stmt *st, int i)
+static const char *col_dup(incmap_arena *a, store_stmt *st, int i)
 {
-    return incmap_arena_strdup(a, incmap_store_col(st, i));
+    return incmap_arena_strdup(a, store_text(st, i));
 }
 
 incmap_status incmap_store_refresh_incident(incmap_store *s, int64_t incident_id, int *deleted, incmap_error *err)
 {
     *deleted = 0;
-    sqlite3_stmt *st = incmap_store_stmt(s, SQ_REPORTS_OF_INCIDENT, err);
+    store_stmt *st = incmap_store_stmt(s, SQ_REPORTS_OF_INCIDENT, err);
     if (!st)
         return INCMAP_ERR_DB;
-    sqlite3_bind_int64(st, 1, incident_id);
+    store_bind_int64(st, 1, incident_id);
     incmap_arena *a = incmap_arena_new();
     report *r = NULL;
     size_t n = 0, cap = 0;
-    int rc;
+    int rc = STORE_DONE;
     incmap_status out = INCMAP_OK;
     if (!a)
         out = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
-    while (out == INCMAP_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (out == INCMAP_OK && (rc = store_step(st)) == STORE_ROW) {
         if (incmap_grow(&r, &cap, n + 1, sizeof *r)) {
             out = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
             break;
         }
         report *x = &r[n++];
         x->article_id = col_dup(a, st, 0);
-        x->ord = sqlite3_column_int(st, 1);
+        x->ord = store_int(st, 1);
         x->published = col_dup(a, st, 2);
         x->event_date = col_dup(a, st, 3);
-        x->time_precision = sqlite3_column_int(st, 4);
+        x->time_precision = store_int(st, 4);
         x->event_type = col_dup(a, st, 5);
         x->sub_event_type = col_dup(a, st, 6);
         x->actor1 = col_dup(a, st, 7);
         x->actor2 = col_dup(a, st, 8);
-        x->fatalities = sqlite3_column_int(st, 9);
-        x->fatalities_stated = sqlite3_column_int(st, 10);
-        x->injured = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 11);
+        x->fatalities = store_int(st, 9);
+        x->fatalities_stated = store_int(st, 10);
+        x->injured = store_is_null(st, 11) ? -1 : store_int(st, 11);
         x->location = col_dup(a, st, 12);
-        x->geonameid = sqlite3_column_int64(st, 13);
-        x->has_coords = sqlite3_column_int(st, 14);
-        x->lat = sqlite3_column_double(st, 15);
-        x->lon = sqlite3_column_double(st, 16);
+        x->geonameid = store_int64(st, 13);
+        x->has_coords = store_int(st, 14);
+        x->lat = store_double(st, 15);
+        x->lon = store_double(st, 16);
         x->country_code = col_dup(a, st, 17);
         x->iso3 = col_dup(a, st, 18);
         x->country = col_dup(a, st, 19);
-        x->iso = sqlite3_column_int(st, 20);
+        x->iso = store_int(st, 20);
         x->admin1 = col_dup(a, st, 21);
         x->admin2 = col_dup(a, st, 22);
-        x->geo_precision = sqlite3_column_int(st, 23);
-        x->background = sqlite3_column_int(st, 24);
-        x->confidence = sqlite3_column_double(st, 25);
+        x->geo_precision = store_int(st, 23);
+        x->background = store_int(st, 24);
+        x->confidence = store_double(st, 25);
         x->evidence = col_dup(a, st, 26);
         x->source = col_dup(a, st, 27);
         x->notes = col_dup(a, st, 28);
         if (!x->notes) /* the arena failed */
             out = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
     }
-    sqlite3_reset(st);
-    if (out == INCMAP_OK && rc != SQLITE_DONE)
+    store_reset(st);
+    if (out == INCMAP_OK && rc == STORE_ERROR)
         out = incmap_store_fail(s, err, "reading an incident's reports");
     if (out != INCMAP_OK)
         goto done;
@@ -361,10 +438,8 @@ incmap_status incmap_store_refresh_incident(incmap_store *s, int64_t incident_id
             out = INCMAP_ERR_DB;
             goto done;
         }
-        sqlite3_bind_int64(st, 1, incident_id);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
+        store_bind_int64(st, 1, incident_id);
+        if (!store_step_done(st))
             out = incmap_store_fail(s, err, "deleting an incident");
         *deleted = 1;
         goto done;
@@ -434,48 +509,46 @@ incmap_status incmap_store_refresh_incident(incmap_store *s, int64_t incident_id
     } else if (sources.oom || notes.oom) {
         out = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
     } else {
-        sqlite3_bind_int64(st, 1, incident_id);
-        incmap_store_bind_text(st, 2, d->event_date);
+        store_bind_int64(st, 1, incident_id);
+        store_bind_text(st, 2, d->event_date);
         if (*d->event_date)
-            sqlite3_bind_int(st, 3, atoi(d->event_date));
+            store_bind_int(st, 3, atoi(d->event_date));
         if (d->time_precision)
-            sqlite3_bind_int(st, 4, d->time_precision);
-        incmap_store_bind_text(st, 5, p->event_type);
-        incmap_store_bind_text(st, 6, p->sub_event_type);
+            store_bind_int(st, 4, d->time_precision);
+        store_bind_text(st, 5, p->event_type);
+        store_bind_text(st, 6, p->sub_event_type);
         if (actors < n) {
-            incmap_store_bind_text(st, 7, r[actors].actor1);
-            incmap_store_bind_text(st, 8, r[actors].actor2);
+            store_bind_text(st, 7, r[actors].actor1);
+            store_bind_text(st, 8, r[actors].actor2);
         }
-        incmap_store_bind_text(st, 9, p->country_code);
-        incmap_store_bind_text(st, 10, p->iso3);
-        incmap_store_bind_text(st, 11, p->country);
+        store_bind_text(st, 9, p->country_code);
+        store_bind_text(st, 10, p->iso3);
+        store_bind_text(st, 11, p->country);
         if (p->iso)
-            sqlite3_bind_int(st, 12, p->iso);
-        incmap_store_bind_text(st, 13, p->admin1);
-        incmap_store_bind_text(st, 14, p->admin2);
-        incmap_store_bind_text(st, 15, p->location);
+            store_bind_int(st, 12, p->iso);
+        store_bind_text(st, 13, p->admin1);
+        store_bind_text(st, 14, p->admin2);
+        store_bind_text(st, 15, p->location);
         if (p->geonameid)
-            sqlite3_bind_int64(st, 16, p->geonameid);
-        sqlite3_bind_int(st, 17, p->has_coords);
+            store_bind_int64(st, 16, p->geonameid);
+        store_bind_int(st, 17, p->has_coords);
         if (p->has_coords) {
-            sqlite3_bind_double(st, 18, p->lat);
-            sqlite3_bind_double(st, 19, p->lon);
+            store_bind_double(st, 18, p->lat);
+            store_bind_double(st, 19, p->lon);
         }
         if (p->geo_precision)
-            sqlite3_bind_int(st, 20, p->geo_precision);
-        sqlite3_bind_int(st, 21, fat >= 0 ? r[fat].fatalities : 0);
+            store_bind_int(st, 20, p->geo_precision);
+        store_bind_int(st, 21, fat >= 0 ? r[fat].fatalities : 0);
         if (inj >= 0)
-            sqlite3_bind_int(st, 22, r[inj].injured);
-        sqlite3_bind_int(st, 23, (int)all_background);
-        sqlite3_bind_double(st, 24, confidence);
-        incmap_store_bind_text(st, 25, sources.s);
-        incmap_store_bind_text(st, 26, notes.s);
-        incmap_store_bind_text(st, 27, p->evidence);
-        sqlite3_bind_text(st, 28, p->article_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 29, (int64_t)n);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
+            store_bind_int(st, 22, r[inj].injured);
+        store_bind_int(st, 23, (int)all_background);
+        store_bind_double(st, 24, confidence);
+        store_bind_text(st, 25, sources.s);
+        store_bind_text(st, 26, notes.s);
+        store_bind_text(st, 27, p->evidence);
+        store_bind_text(st, 28, p->article_id);
+        store_bind_int64(st, 29, (int64_t)n);
+        if (!store_step_done(st))
             out = incmap_store_fail(s, err, "updating an incident");
     }
     incmap_buf_free(&sources);

@@ -149,26 +149,26 @@ static char *country_list(const char *countries, incmap_error *err)
 /* Fills the temporary table sel(incident_id) with the incidents that pass the filter. */
 static incmap_status select_incidents(incmap_store *s, const incmap_export_options *f, incmap_error *err)
 {
-    incmap_status rc = incmap_store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS sel(incident_id INTEGER PRIMARY KEY);"
-                                            "DELETE FROM temp.sel;",
-                                         err);
+    const char *tmp = s->drv->temp_schema;
+    char setup[256];
+    snprintf(setup, sizeof setup,
+             "CREATE TEMP TABLE IF NOT EXISTS sel(incident_id BIGINT PRIMARY KEY); DELETE FROM %ssel;", tmp);
+    incmap_status rc = incmap_store_exec(s, setup, err);
     if (rc != INCMAP_OK)
         return rc;
     incmap_buf sql = {0};
-    incmap_buf_puts(&sql, "INSERT INTO temp.sel SELECT incident_id FROM incidents WHERE 1");
+    incmap_buf_printf(&sql, "INSERT INTO %ssel SELECT incident_id FROM incidents WHERE 1 = 1", tmp);
     if (f->since && *f->since)
         incmap_buf_puts(&sql, " AND event_date >= ?1");
     if (f->has_bbox) {
-        /* The SpatiaLite R-tree; a box across the antimeridian (west > east) is two frames. */
-        const char *frame = " ROWID IN (SELECT ROWID FROM SpatialIndex WHERE f_table_name = 'incidents'"
-                            " AND f_geometry_column = 'geom' AND search_frame = BuildMbr(%s, ?3, %s, ?5, 4326))";
+        /* Through the spatial index; a box across the antimeridian (west > east) is two. */
         incmap_buf_puts(&sql, " AND (");
         if (f->west <= f->east) {
-            incmap_buf_printf(&sql, frame, "?2", "?4");
+            incmap_buf_printf(&sql, s->drv->bbox_sql, "?2", "?4");
         } else {
-            incmap_buf_printf(&sql, frame, "?2", "180");
+            incmap_buf_printf(&sql, s->drv->bbox_sql, "?2", "180");
             incmap_buf_puts(&sql, " OR");
-            incmap_buf_printf(&sql, frame, "-180", "?4");
+            incmap_buf_printf(&sql, s->drv->bbox_sql, "-180", "?4");
         }
         incmap_buf_puts(&sql, ")");
     }
@@ -185,35 +185,33 @@ static incmap_status select_incidents(incmap_store *s, const incmap_export_optio
         incmap_buf_free(&sql);
         return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
     }
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql.s, -1, &st, NULL) != SQLITE_OK) {
-        incmap_buf_free(&sql);
-        return incmap_store_fail(s, err, "selecting incidents");
-    }
+    store_stmt *st = incmap_store_prepare(s, sql.s, err);
     incmap_buf_free(&sql);
+    if (!st)
+        return INCMAP_ERR_DB;
     if (f->since && *f->since)
-        sqlite3_bind_text(st, 1, f->since, -1, SQLITE_STATIC);
+        store_bind_text(st, 1, f->since);
     if (f->has_bbox) {
-        sqlite3_bind_double(st, 2, f->west);
-        sqlite3_bind_double(st, 3, f->south);
-        sqlite3_bind_double(st, 4, f->east);
-        sqlite3_bind_double(st, 5, f->north);
+        store_bind_double(st, 2, f->west);
+        store_bind_double(st, 3, f->south);
+        store_bind_double(st, 4, f->east);
+        store_bind_double(st, 5, f->north);
     }
-    int r = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return r == SQLITE_DONE ? INCMAP_OK : incmap_store_fail(s, err, "selecting incidents");
+    int r = store_step(st);
+    store_finalize(st);
+    return r == STORE_DONE ? INCMAP_OK : incmap_store_fail(s, err, "selecting incidents");
 }
 
 /* Rounded as the layers API rounds geocode's rows: 6 decimals for degrees (about 0.1 m), 2 for
  * scores. */
-static double rounded(sqlite3_stmt *st, int i, double scale)
+static double rounded(store_stmt *st, int i, double scale)
 {
-    return round(sqlite3_column_double(st, i) * scale) / scale;
+    return round(store_double(st, i) * scale) / scale;
 }
 
-static const char *opt_text(sqlite3_stmt *st, int i)
+static const char *opt_text(store_stmt *st, int i)
 {
-    return (const char *)sqlite3_column_text(st, i); /* NULL stays NULL: "no value" for the writer */
+    return store_opt(st, i); /* NULL stays NULL: "no value" for the writer */
 }
 
 static incmap_status write_incidents(export_job *j, incmap_layers *l, int filtered)
@@ -224,46 +222,46 @@ static incmap_status write_incidents(export_job *j, incmap_layers *l, int filter
              "SELECT event_id_cnty, event_date, year, time_precision, event_type, sub_event_type, actor1, actor2,"
              " country, iso, admin1, admin2, location, has_coords, lat, lon, geo_precision, fatalities, source, notes,"
              " confidence, background, evidence, article_id, geonameid FROM incidents %s ORDER BY event_id_cnty",
-             filtered ? "WHERE incident_id IN (SELECT incident_id FROM temp.sel)" : "");
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return incmap_store_fail(s, j->err, "reading incidents");
+             filtered ? "WHERE incident_id IN (SELECT incident_id FROM sel)" : "");
+    store_stmt *st = incmap_store_prepare(s, sql, j->err);
+    if (!st)
+        return INCMAP_ERR_DB;
     int rc;
     incmap_status out = INCMAP_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == STORE_ROW) {
         incmap_incident_row row = {0};
         row.event_id_cnty = opt_text(st, 0);
         row.event_date = opt_text(st, 1);
-        row.year = sqlite3_column_int(st, 2);
-        row.time_precision = sqlite3_column_int(st, 3);
+        row.year = store_int(st, 2);
+        row.time_precision = store_int(st, 3);
         row.event_type = opt_text(st, 4);
         row.sub_event_type = opt_text(st, 5);
         row.actor1 = opt_text(st, 6);
         row.actor2 = opt_text(st, 7);
         row.country = opt_text(st, 8);
-        row.iso = sqlite3_column_int(st, 9);
+        row.iso = store_int(st, 9);
         row.admin1 = opt_text(st, 10);
         row.admin2 = opt_text(st, 11);
         row.location = opt_text(st, 12);
-        row.has_coords = sqlite3_column_int(st, 13);
+        row.has_coords = store_int(st, 13);
         row.latitude = rounded(st, 14, 1e6);
         row.longitude = rounded(st, 15, 1e6);
-        row.geo_precision = sqlite3_column_int(st, 16);
-        row.fatalities = sqlite3_column_int(st, 17);
+        row.geo_precision = store_int(st, 16);
+        row.fatalities = store_int(st, 17);
         row.source = opt_text(st, 18);
         row.notes = opt_text(st, 19);
         row.confidence = rounded(st, 20, 100);
-        row.background = sqlite3_column_int(st, 21);
+        row.background = store_int(st, 21);
         row.evidence = opt_text(st, 22);
         row.article_id = opt_text(st, 23);
-        row.geonameid = sqlite3_column_int64(st, 24);
+        row.geonameid = store_int64(st, 24);
         if ((out = incmap_layers_add_incident(l, &row, j->err)) != INCMAP_OK)
             break;
         j->stats->incidents++;
     }
-    if (out == INCMAP_OK && rc != SQLITE_DONE)
+    if (out == INCMAP_OK && rc == STORE_ERROR)
         out = incmap_store_fail(s, j->err, "reading incidents");
-    sqlite3_finalize(st);
+    store_finalize(st);
     return out;
 }
 
@@ -275,14 +273,14 @@ static incmap_status write_articles(export_job *j, incmap_layers *l, int filtere
              "SELECT article_id, source, title, published, language, sha256, processed_at FROM articles %s"
              " ORDER BY article_id",
              filtered ? "WHERE article_id IN (SELECT article_id FROM reports WHERE incident_id IN"
-                        " (SELECT incident_id FROM temp.sel))"
+                        " (SELECT incident_id FROM sel))"
                       : "");
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return incmap_store_fail(s, j->err, "reading articles");
+    store_stmt *st = incmap_store_prepare(s, sql, j->err);
+    if (!st)
+        return INCMAP_ERR_DB;
     int rc;
     incmap_status out = INCMAP_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == STORE_ROW) {
         incmap_article_row row = {0};
         row.article_id = opt_text(st, 0);
         row.source = opt_text(st, 1);
@@ -295,9 +293,9 @@ static incmap_status write_articles(export_job *j, incmap_layers *l, int filtere
             break;
         j->stats->articles++;
     }
-    if (out == INCMAP_OK && rc != SQLITE_DONE)
+    if (out == INCMAP_OK && rc == STORE_ERROR)
         out = incmap_store_fail(s, j->err, "reading articles");
-    sqlite3_finalize(st);
+    store_finalize(st);
     return out;
 }
 
@@ -311,7 +309,7 @@ static incmap_status write_mentions(export_job *j, incmap_layers *l, int filtere
                           " AND lat IS NOT NULL");
     if (filtered) {
         incmap_buf_puts(&sql, " AND article_id IN (SELECT article_id FROM reports WHERE incident_id IN"
-                              " (SELECT incident_id FROM temp.sel))");
+                              " (SELECT incident_id FROM sel))");
         if (f->has_bbox)
             incmap_buf_puts(&sql, f->west <= f->east ? " AND lon BETWEEN ?1 AND ?3 AND lat BETWEEN ?2 AND ?4"
                                                      : " AND (lon >= ?1 OR lon <= ?3) AND lat BETWEEN ?2 AND ?4");
@@ -331,20 +329,19 @@ static incmap_status write_mentions(export_job *j, incmap_layers *l, int filtere
         incmap_buf_free(&sql);
         return incmap_fail(j->err, INCMAP_ERR_NOMEM, "out of memory");
     }
-    sqlite3_stmt *st;
-    int prep = sqlite3_prepare_v2(s->db, sql.s, -1, &st, NULL);
+    store_stmt *st = incmap_store_prepare(s, sql.s, j->err);
     incmap_buf_free(&sql);
-    if (prep != SQLITE_OK)
-        return incmap_store_fail(s, j->err, "reading mentions");
+    if (!st)
+        return INCMAP_ERR_DB;
     if (filtered && f->has_bbox) {
-        sqlite3_bind_double(st, 1, f->west);
-        sqlite3_bind_double(st, 2, f->south);
-        sqlite3_bind_double(st, 3, f->east);
-        sqlite3_bind_double(st, 4, f->north);
+        store_bind_double(st, 1, f->west);
+        store_bind_double(st, 2, f->south);
+        store_bind_double(st, 3, f->east);
+        store_bind_double(st, 4, f->north);
     }
     int rc;
     incmap_status out = INCMAP_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = store_step(st)) == STORE_ROW) {
         incmap_mention_row row = {0};
         row.article_id = opt_text(st, 0);
         row.text = opt_text(st, 1);
@@ -354,20 +351,20 @@ static incmap_status write_mentions(export_job *j, incmap_layers *l, int filtere
         row.admin1 = opt_text(st, 5);
         row.why = opt_text(st, 6);
         row.section = opt_text(st, 7);
-        row.start = sqlite3_column_int64(st, 8);
-        row.end = sqlite3_column_int64(st, 9);
-        row.geonameid = sqlite3_column_int64(st, 10);
+        row.start = store_int64(st, 8);
+        row.end = store_int64(st, 9);
+        row.geonameid = store_int64(st, 10);
         row.latitude = rounded(st, 11, 1e6);
         row.longitude = rounded(st, 12, 1e6);
         row.score = rounded(st, 13, 100);
-        row.geo_precision = sqlite3_column_int(st, 14);
+        row.geo_precision = store_int(st, 14);
         if ((out = incmap_layers_add_mention(l, &row, j->err)) != INCMAP_OK)
             break;
         j->stats->mentions++;
     }
-    if (out == INCMAP_OK && rc != SQLITE_DONE)
+    if (out == INCMAP_OK && rc == STORE_ERROR)
         out = incmap_store_fail(s, j->err, "reading mentions");
-    sqlite3_finalize(st);
+    store_finalize(st);
     return out;
 }
 
@@ -393,46 +390,39 @@ static int outputs_exist(const char *path, int f)
     return ok;
 }
 
-static incmap_status export_format(void *user, int f)
+/* The generation a format's files were last written from, -1 when never (or on error: then
+ * they are written again, which is always safe). */
+static int64_t written_generation(incmap_store *s, const char *key, incmap_error *err)
 {
-    export_job *j = user;
+    store_stmt *st = incmap_store_stmt(s, SQ_OUTPUT_GET, err);
+    if (!st)
+        return -1;
+    store_bind_text(st, 1, key);
+    int64_t written = store_step(st) == STORE_ROW ? store_int64(st, 0) : -1;
+    store_reset(st);
+    return written;
+}
+
+static incmap_status write_format(export_job *j, int f, const char *path, const char *key)
+{
     incmap_store *s = j->s;
-    char *path = incmap_store_output_path(j->dir, FORMATS[f].name);
-    char *key = incmap_store_output_path(j->dir_real, FORMATS[f].name);
-    if (!path || !key) {
-        free(path);
-        free(key);
-        return incmap_fail(j->err, INCMAP_ERR_NOMEM, "out of memory");
-    }
     incmap_status rc = INCMAP_OK;
-    sqlite3_stmt *st;
-    if (j->only_stale) {
-        if (!(st = incmap_store_stmt(s, SQ_OUTPUT_GET, j->err))) {
-            free(path);
-            free(key);
-            return INCMAP_ERR_DB;
-        }
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        int64_t written = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-        sqlite3_reset(st);
-        if (written == j->generation && outputs_exist(path, f)) {
-            free(path);
-            free(key);
-            return INCMAP_OK;
-        }
-    }
+    if ((j->generation = incmap_store_generation(s, j->err)) < 0)
+        return INCMAP_ERR_DB;
+    if (j->only_stale && written_generation(s, key, j->err) == j->generation && outputs_exist(path, f))
+        return INCMAP_OK;
     int filtered = is_filtered(j->filter);
     incmap_layers *l = incmap_layers_open(path, NULL, j->err);
-    if (!l) {
-        free(path);
-        free(key);
+    if (!l)
         return j->err ? j->err->code : INCMAP_ERR_IO;
-    }
-    /* One read transaction: the three layers show the same state of the store. The counts are
-     * those of the last format written (every format gets the same rows). */
+    /* One read transaction: the three layers show the same state of the store, and the
+     * generation recorded for them is that state's. The counts are those of the last format
+     * written (every format gets the same rows). */
     j->stats->incidents = j->stats->mentions = j->stats->articles = 0;
-    if ((rc = incmap_store_exec(s, "BEGIN", j->err)) == INCMAP_OK) {
-        if (filtered)
+    if ((rc = s->drv->begin(s, 1, j->err)) == INCMAP_OK) {
+        if ((j->generation = incmap_store_generation(s, j->err)) < 0)
+            rc = INCMAP_ERR_DB;
+        if (rc == INCMAP_OK && filtered)
             rc = select_incidents(s, j->filter, j->err);
         if (rc == INCMAP_OK)
             rc = write_incidents(j, l, filtered);
@@ -445,23 +435,57 @@ static incmap_status export_format(void *user, int f)
     if (rc == INCMAP_OK)
         rc = incmap_layers_commit(l, j->err);
     incmap_layers_destroy(l);
-    if (rc == INCMAP_OK) {
-        /* Record what the files now show; a filtered export makes them differ from the store,
-         * so the next update rewrites them. */
-        if (!(st = incmap_store_stmt(s, j->record ? SQ_OUTPUT_PUT : SQ_OUTPUT_DEL, j->err))) {
-            rc = INCMAP_ERR_DB;
-        } else {
-            sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-            if (j->record)
-                sqlite3_bind_int64(st, 2, j->generation);
-            int r = sqlite3_step(st);
-            sqlite3_reset(st);
-            if (r != SQLITE_DONE)
-                rc = incmap_store_fail(s, j->err, "recording an output");
-        }
-        j->stats->layers_written++;
-        if (j->on_written)
-            j->on_written(j->user, path);
+    if (rc != INCMAP_OK)
+        return rc;
+    /* Record what the files now show; a filtered export makes them differ from the store, so
+     * the next update rewrites them. */
+    store_stmt *st = incmap_store_stmt(s, j->record ? SQ_OUTPUT_PUT : SQ_OUTPUT_DEL, j->err);
+    if (!st)
+        return INCMAP_ERR_DB;
+    store_bind_text(st, 1, key);
+    if (j->record)
+        store_bind_int64(st, 2, j->generation);
+    if (!store_step_done(st))
+        return incmap_store_fail(s, j->err, "recording an output");
+    j->stats->layers_written++;
+    if (j->on_written)
+        j->on_written(j->user, path);
+    return INCMAP_OK;
+}
+
+/* The key of a format's files in `outputs`: their absolute path; in a shared store, prefixed
+ * with this machine's name, since /srv/out on one machine is not /srv/out on another. */
+static char *output_key(const export_job *j, int f)
+{
+    char *path = incmap_store_output_path(j->dir_real, FORMATS[f].name);
+    if (!path || !j->s->drv->shared)
+        return path;
+    char host[256] = "";
+    if (gethostname(host, sizeof host) != 0)
+        host[0] = 0;
+    host[sizeof host - 1] = 0;
+    size_t n = strlen(host) + strlen(path) + 2;
+    char *key = malloc(n);
+    if (key)
+        snprintf(key, n, "%s:%s", host, path);
+    free(path);
+    return key;
+}
+
+/* One format. With several workers (PostgreSQL) the files of one path are written by one at a
+ * time, and a worker that waited finds them current (or writes the newer state): files renamed
+ * by two workers in the wrong order would otherwise show the older state. */
+static incmap_status export_format(void *user, int f)
+{
+    export_job *j = user;
+    char *path = incmap_store_output_path(j->dir, FORMATS[f].name);
+    char *key = output_key(j, f);
+    incmap_status rc;
+    if (!path || !key)
+        rc = incmap_fail(j->err, INCMAP_ERR_NOMEM, "out of memory");
+    else if ((rc = incmap_store_lock_output(j->s, key, 1, j->err)) == INCMAP_OK) {
+        rc = write_format(j, f, path, key);
+        incmap_store_lock_output(j->s, key, 0, NULL);
     }
     free(path);
     free(key);
@@ -500,8 +524,6 @@ static incmap_status run_export(export_job *j, const char *formats)
     incmap_status rc = incmap_check_formats(formats, j->err);
     if (rc != INCMAP_OK)
         return rc;
-    if ((j->generation = incmap_store_generation(j->s, j->err)) < 0)
-        return INCMAP_ERR_DB;
     if ((rc = make_dir(j->dir, j->err)) != INCMAP_OK)
         return rc;
     char *real = realpath(j->dir, NULL);

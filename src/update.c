@@ -5,7 +5,20 @@
  * sees them in the same order, then for each: hash its content, skip it when the store already
  * has that hash for that key, else code it and record it (store.c: one transaction per input).
  * Then forget the inputs gone from a directory or feed that was listed completely, checkpoint,
- * and rewrite the layers whose recorded generation is behind the store's. */
+ * and rewrite the layers whose recorded generation is behind the store's.
+ *
+ * Several workers on one PostgreSQL store (store_pg.c) run this same loop over the same inputs:
+ * an input is claimed before it is coded (incmap_store_claim: its key and its content), an input
+ * another worker holds is put aside and taken up after the others (waiting for that worker to
+ * finish it, or to die: its claims end with its connection), and one already stored with the
+ * same content is skipped. So N workers split a backlog, each input coded once; with SQLite
+ * the claim always succeeds and this is the plain loop.
+ *
+ * Two things keep workers from spending their time on each other's inputs: what the store holds
+ * is looked up LOOK_AHEAD inputs at a time (one round trip for many unchanged inputs), and a
+ * worker that meets another's claim jumps to a random place in what it has left, so that
+ * workers started together do not walk the list in step. A lone worker never meets a claim and
+ * keeps key order: its store is the one SQLite would hold. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +29,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -52,6 +66,12 @@ typedef struct {
     size_t n_scopes, cap_scopes;
     feed_entry **entries;
     size_t n_entries, cap_entries;
+    size_t *deferred; /* items another worker held: taken up after the others */
+    size_t n_deferred, cap_deferred;
+    size_t done;      /* items finished, for the progress events */
+    char (*stored)[65];    /* per item: its content hash in the store when last looked up, "" none */
+    unsigned char *looked; /* per item: stored[] is filled */
+    unsigned seed;         /* for the jumps */
     char processed_at[32];
     incmap_error *err;
 } run;
@@ -441,8 +461,11 @@ static void feed_canonical(const feed_entry *e, incmap_buf *b)
     incmap_buf_puts(b, e->body);
 }
 
-static incmap_status process(run *r, const item *it)
+/* One input (item k). wait = 0: an input another worker holds is put aside (*deferred = 1);
+ * wait = 1: wait for that worker. */
+static incmap_status process(run *r, size_t k, int wait, int *deferred)
 {
+    const item *it = &r->items[k];
     incmap_error e = {0};
     char *bytes = NULL;
     size_t len = 0;
@@ -450,7 +473,9 @@ static incmap_status process(run *r, const item *it)
     incmap_doc *doc = NULL;
     incmap_doc_rows *rows = NULL;
     incmap_status fatal = INCMAP_OK;
+    int claimed = 0;
 
+    *deferred = 0;
     if (it->path) {
         if (incmap_read_file(it->path, r->ctx->opt.max_article_bytes, &bytes, &len, &e) != INCMAP_OK) {
             input_failed(r, it->key, e.message);
@@ -468,8 +493,22 @@ static incmap_status process(run *r, const item *it)
     }
     char article_id[17], sha[65], old_id[17], old_sha[65];
     incmap_article_id(bytes, len, article_id, sha);
-    if ((fatal = incmap_store_input_get(r->s, it->key, old_id, old_sha, r->err)) != INCMAP_OK)
-        goto done;
+    snprintf(old_sha, sizeof old_sha, "%s", r->stored[k]); /* looked up ahead: may be a little old */
+    if (strcmp(old_sha, sha) != 0) {
+        /* Claimed, then looked up again: another worker may have recorded it meanwhile. */
+        int got = incmap_store_claim(r->s, it->key, sha, wait, r->err);
+        if (got < 0) {
+            fatal = r->err ? r->err->code : INCMAP_ERR_DB;
+            goto done;
+        }
+        if (!got) {
+            *deferred = 1;
+            goto done;
+        }
+        claimed = 1;
+        if ((fatal = incmap_store_input_get(r->s, it->key, old_id, old_sha, r->err)) != INCMAP_OK)
+            goto done;
+    }
     if (!strcmp(old_sha, sha)) {
         r->stats->articles_unchanged++;
         emit(r, INCMAP_UPDATE_UNCHANGED, it->key, "", 0, 0);
@@ -569,6 +608,8 @@ done:
         snprintf(why, sizeof why, "%s", r->err->message);
         incmap_fail(r->err, fatal, "%s: %s", it->key, why);
     }
+    if (claimed)
+        incmap_store_unclaim(r->s);
     incmap_doc_rows_destroy(rows);
     incmap_doc_destroy(doc);
     free(bytes);
@@ -600,8 +641,17 @@ static int remove_if_gone(void *user, const char *key)
     if (seen(r, key) || in_incomplete_scope(r, key))
         return 0;
     store_counts c = {0};
-    if ((x->rc = incmap_store_remove_input(r->s, key, &c, r->err)) != INCMAP_OK)
+    int got = incmap_store_claim(r->s, key, NULL, 1, r->err);
+    if (got < 0) {
+        x->rc = r->err ? r->err->code : INCMAP_ERR_DB;
         return 1;
+    }
+    x->rc = incmap_store_remove_input(r->s, key, &c, r->err);
+    incmap_store_unclaim(r->s);
+    if (x->rc != INCMAP_OK)
+        return 1;
+    if (!c.forgotten) /* another worker removed it, or recorded it after this run looked */
+        return 0;
     r->stats->articles_removed++;
     r->stats->incidents_removed += c.removed;
     emit(r, INCMAP_UPDATE_REMOVED, key, "", 0, 0);
@@ -623,6 +673,74 @@ static void layer_written(void *user, const char *path)
     emit(r, INCMAP_UPDATE_LAYERS, path, "", 0, 0);
 }
 
+#define LOOK_AHEAD 64
+
+/* Looks up what the store holds for the next items of order[] (from pos) not looked up yet. */
+static incmap_status look_ahead(run *r, const size_t *order, size_t pos, size_t n)
+{
+    const char *keys[LOOK_AHEAD] = {0};
+    size_t idx[LOOK_AHEAD] = {0}, k = 0;
+    char(*sha)[65] = malloc(LOOK_AHEAD * sizeof *sha);
+    if (!sha)
+        return incmap_fail(r->err, INCMAP_ERR_NOMEM, "out of memory");
+    for (size_t p = pos; p < n && k < LOOK_AHEAD; p++)
+        if (!r->looked[order[p]]) {
+            idx[k] = order[p];
+            keys[k++] = r->items[order[p]].key;
+        }
+    incmap_status rc = incmap_store_inputs_get(r->s, keys, k, sha, r->err);
+    for (size_t i = 0; rc == INCMAP_OK && i < k; i++) {
+        memcpy(r->stored[idx[i]], sha[i], sizeof sha[i]);
+        r->looked[idx[i]] = 1;
+    }
+    free(sha);
+    return rc;
+}
+
+static void reverse(size_t *a, size_t lo, size_t hi)
+{
+    while (lo + 1 < hi) {
+        size_t t = a[lo];
+        a[lo++] = a[--hi];
+        a[hi] = t;
+    }
+}
+
+/* Another worker is here: carry on from a random place of order[from, n) (a rotation, so that
+ * what is left is still taken in runs of key order, and nothing is skipped). */
+static void jump(run *r, size_t *order, size_t from, size_t n)
+{
+    if (n - from < 2)
+        return;
+    size_t k = (size_t)rand_r(&r->seed) % (n - from);
+    reverse(order, from, from + k);
+    reverse(order, from + k, n);
+    reverse(order, from, n);
+}
+
+/* Runs process() over order[0, n): wait = 0 puts aside what other workers hold (into
+ * r->deferred, which is why that list is run with wait = 1, which puts nothing aside). */
+static incmap_status process_all(run *r, size_t *order, size_t n, int wait)
+{
+    for (size_t p = 0; p < n; p++) {
+        incmap_status rc;
+        int deferred;
+        if (!r->looked[order[p]] && (rc = look_ahead(r, order, p, n)) != INCMAP_OK)
+            return rc;
+        if ((rc = process(r, order[p], wait, &deferred)) != INCMAP_OK)
+            return rc;
+        if (!deferred) {
+            emit_progress(r, ++r->done);
+            continue;
+        }
+        if (incmap_grow(&r->deferred, &r->cap_deferred, r->n_deferred + 1, sizeof *r->deferred))
+            return incmap_fail(r->err, INCMAP_ERR_NOMEM, "out of memory");
+        r->deferred[r->n_deferred++] = order[p];
+        jump(r, order, p + 1, n);
+    }
+    return INCMAP_OK;
+}
+
 static void free_run(run *r)
 {
     for (size_t i = 0; i < r->n_items; i++) {
@@ -638,6 +756,9 @@ static void free_run(run *r)
         free(r->scopes[i].hi);
     }
     free(r->scopes);
+    free(r->deferred);
+    free(r->stored);
+    free(r->looked);
 }
 
 incmap_status incmap_update(incmap_store *store, incmap_ctx *ctx, const char *const *inputs, size_t n_inputs,
@@ -675,18 +796,36 @@ incmap_status incmap_update(incmap_store *store, incmap_ctx *ctx, const char *co
         strftime(r.processed_at, sizeof r.processed_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
 
-    incmap_status rc = INCMAP_OK;
+    incmap_status rc = incmap_store_mark_listing(store, err);
+    if (rc != INCMAP_OK)
+        goto done;
     for (size_t i = 0; i < n_inputs; i++)
         if (list_input(&r, inputs[i]) != 0) {
             rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory listing the inputs");
             goto done;
         }
     sort_items(&r);
-    for (size_t i = 0; i < r.n_items; i++) {
-        if ((rc = process(&r, &r.items[i])) != INCMAP_OK)
-            goto done;
-        emit_progress(&r, i + 1);
+    r.seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+    r.stored = calloc(r.n_items ? r.n_items : 1, sizeof *r.stored);
+    r.looked = calloc(r.n_items ? r.n_items : 1, 1);
+    size_t *order = malloc((r.n_items ? r.n_items : 1) * sizeof *order);
+    if (!r.stored || !r.looked || !order) {
+        free(order);
+        rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+        goto done;
     }
+    for (size_t i = 0; i < r.n_items; i++)
+        order[i] = i;
+    rc = process_all(&r, order, r.n_items, 0);
+    free(order);
+    if (rc != INCMAP_OK)
+        goto done;
+    /* What other workers held: by now done (then unchanged here), or still theirs (wait for
+     * them), or left by a worker that died (claimed and coded here). Looked up again. */
+    for (size_t i = 0; i < r.n_deferred; i++)
+        r.looked[r.deferred[i]] = 0;
+    if ((rc = process_all(&r, r.deferred, r.n_deferred, 1)) != INCMAP_OK)
+        goto done;
     if (!o.keep_missing)
         for (size_t i = 0; i < r.n_scopes; i++) {
             if (!r.scopes[i].complete)
@@ -697,7 +836,7 @@ incmap_status incmap_update(incmap_store *store, incmap_ctx *ctx, const char *co
                 goto done;
         }
     /* The store is made durable before any layer shows what it holds. */
-    if ((rc = incmap_store_exec(store, "PRAGMA wal_checkpoint(TRUNCATE)", err)) != INCMAP_OK)
+    if ((rc = incmap_store_checkpoint(store, err)) != INCMAP_OK)
         goto done;
     if (o.out_dir &&
         (rc = incmap_store_refresh_outputs(store, o.out_dir, formats, layer_written, &r, &stats->layers_written, err)) !=

@@ -16,14 +16,16 @@ static const char *HELP =
     "them, and the mentions those of these articles (inside --bbox and --country when given).\n"
     "\n"
     "Options:\n"
-    "  -s, --store FILE     the store (default: incmap-store.db; must exist)\n"
+    "  -s, --store STORE    the store, which must exist: an SQLite FILE (default: incmap-store.db)\n"
+    "                       or a PostgreSQL database (postgresql://... or PG:\"...\")\n"
     "  -o, --out DIR        where the layers go (default: output; created when missing)\n"
     "  -f, --format LIST    comma-separated: gpkg (default), geojson, fgb, csv, kml\n"
     "      --since DATE     incidents on or after DATE (YYYY-MM-DD)\n"
     "      --bbox W,S,E,N   incidents inside the box (WGS 84 degrees: west, south, east, north;\n"
     "                       west > east crosses the antimeridian)\n"
     "      --country LIST   incidents in these countries (ISO 3166-1 alpha-2 or alpha-3: ML,BFA)\n"
-    "  -w, --wait SECONDS   wait that long for a running update (default 0; -1: no limit)\n"
+    "  -w, --wait SECONDS   wait that long for a running update (default 0; -1: no limit);\n"
+    "                       PostgreSQL: for the server to accept us (updates do not block export)\n"
     "  -q, --quiet          no summary line\n"
     "  -h, --help           this help\n"
     "\n"
@@ -31,7 +33,8 @@ static const char *HELP =
     "\n"
     "Examples:\n"
     "  incmap export --store store.db --out web --format geojson --since 2025-01-01 --country ML,BF\n"
-    "  incmap export --bbox -6,10,4,16 --out sahel\n";
+    "  incmap export --bbox -6,10,4,16 --out sahel\n"
+    "  incmap export --store postgresql://incmap@db.example.org/incidents --out web --format geojson\n";
 
 int cmd_export(int argc, char **argv)
 {
@@ -87,7 +90,7 @@ int cmd_export(int argc, char **argv)
     incmap_store *st = incmap_store_open(store_path, &so, &err);
     if (!st) {
         cli_error("%s", err.message);
-        return EXIT_RUNTIME;
+        return err.code == INCMAP_ERR_USAGE ? EXIT_USAGE : EXIT_RUNTIME;
     }
     incmap_export_stats stats;
     incmap_status rc = incmap_export(st, out, &eo, &stats, &err);

@@ -18,18 +18,21 @@ static const char *HELP =
     "Only new and changed articles are coded (known ones are recognised by their SHA-256); articles\n"
     "gone from a directory or feed INPUT are removed with their records; reports of the same incident\n"
     "in several articles are merged into one incident listing every source (see README, \"incmap\n"
-    "update\"). Made to run from cron or a systemd timer: one run at a time (a lock on the store),\n"
+    "update\"). Made to run from cron or a systemd timer: one run at a time on an SQLite store (a\n"
+    "lock), several at once on a PostgreSQL one (workers split the inputs, each article coded once);\n"
     "each article recorded in one transaction, layers replaced by renaming complete files.\n"
     "\n"
     "Options:\n"
-    "  -s, --store FILE     the store (default: incmap-store.db; created when missing)\n"
+    "  -s, --store STORE    the store, created when missing: an SQLite FILE (default:\n"
+    "                       incmap-store.db) or a PostgreSQL/PostGIS database:\n"
+    "                       postgresql://USER:PASSWORD@HOST:PORT/DATABASE or PG:\"dbname=... host=...\"\n"
     "  -o, --out DIR        where the layers go (default: output)\n"
     "  -f, --format LIST    comma-separated: gpkg (default; one file, three layers), geojson, fgb,\n"
     "                       csv, kml (incidents.EXT with mentions.EXT and articles.EXT beside it);\n"
     "                       none: no layers\n"
     "      --keep-missing   keep the records of articles gone from a directory or feed\n"
     "  -w, --wait SECONDS   wait that long for another run to finish (default 0: exit at once;\n"
-    "                       -1: as long as it takes)\n"
+    "                       -1: as long as it takes); PostgreSQL: for the server to accept us\n"
     "  -g, --gazetteer FILE the gazetteer (default: the bundled one, or $INCMAP_GAZETTEER)\n"
     "  -l, --lang L         fr, en, es or auto (default; a feed entry's \"language\" wins)\n"
     "      --max-bytes N    refuse articles larger than N bytes (default 16 MiB)\n"
@@ -47,7 +50,8 @@ static const char *HELP =
     "\n"
     "Examples:\n"
     "  incmap update --store ~/incmap/store.db --out ~/incmap/output articles/ feeds/*.jsonl\n"
-    "  incmap update --format gpkg,geojson --wait 300 --quiet articles/\n";
+    "  incmap update --format gpkg,geojson --wait 300 --quiet articles/\n"
+    "  incmap update --store postgresql://incmap@db.example.org/incidents --format none feeds/\n";
 
 typedef struct {
     int quiet, verbose, progress;
@@ -215,7 +219,7 @@ int cmd_update(int argc, char **argv)
     incmap_store *st = incmap_store_open(store_path, &so, &err);
     if (!st) {
         cli_error("%s", err.message);
-        return EXIT_RUNTIME;
+        return err.code == INCMAP_ERR_USAGE ? EXIT_USAGE : EXIT_RUNTIME;
     }
     incmap_ctx *ctx = incmap_ctx_new(&o, &err);
     if (!ctx) {
