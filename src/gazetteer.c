@@ -57,6 +57,54 @@ void incmap_gazetteer_skeleton(const char *key, size_t len, incmap_buf *out)
     }
 }
 
+/* Whether incmap_edit_distance(a, na, b, strlen(b)) <= limit, computed in the diagonal band
+ * |i - j| <= limit only (cells outside it cannot be within the limit) and given up as soon as a
+ * whole row is past the limit. Same answer, at world scale a fraction of the cost: a consonant
+ * skeleton's postings run into the thousands. Strings are capped at 255 bytes as there. */
+static int within_distance(const char *a, size_t na, const char *b, int limit)
+{
+    size_t nb = strnlen(b, 256), lim = (size_t)limit;
+    na = na > 255 ? 255 : na;
+    nb = nb > 255 ? 255 : nb;
+    if ((na > nb ? na - nb : nb - na) > lim)
+        return 0;
+    int big = limit + 1, rows[2][257];
+    int *prev = rows[0], *cur = rows[1];
+    for (size_t j = 0; j <= nb; j++)
+        prev[j] = j < lim + 1 ? (int)j : big;
+    if (nb < 256)
+        prev[nb + 1] = big;
+    for (size_t i = 1; i <= na; i++) {
+        size_t lo = i > lim ? i - lim : 0, hi = i + lim < nb ? i + lim : nb;
+        int best = big;
+        if (lo == 0) {
+            cur[0] = (int)i < big ? (int)i : big;
+            best = cur[0];
+            lo = 1;
+        } else {
+            cur[lo - 1] = big;
+        }
+        for (size_t j = lo; j <= hi; j++) {
+            int v = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < v)
+                v = prev[j] + 1;
+            if (cur[j - 1] + 1 < v)
+                v = cur[j - 1] + 1;
+            cur[j] = v < big ? v : big;
+            if (cur[j] < best)
+                best = cur[j];
+        }
+        if (hi < nb)
+            cur[hi + 1] = big; /* the next row reads one past the band */
+        if (best > limit)
+            return 0;
+        int *t = prev;
+        prev = cur;
+        cur = t;
+    }
+    return prev[nb] <= limit;
+}
+
 int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squashed, size_t len,
                                     const incmap_gz_posting **out, size_t *n_out)
 {
@@ -70,9 +118,12 @@ int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squas
     int longer, found = 0;
     if (sk.len >= 4 && incmap_gazetteer_probe(g, sk.s, sk.len, 1, &p, &np, &longer)) {
         int limit = len >= 10 ? 2 : 1;
+        uint32_t last = UINT32_MAX; /* many places share a spelling: test each once in a row */
         for (size_t k = 0; k < np && !found; k++) {
-            const char *cand = incmap_gazetteer_string(g, p[k].key_off);
-            found = incmap_edit_distance(squashed, len, cand, strlen(cand)) <= limit;
+            if (p[k].key_off == last)
+                continue;
+            last = p[k].key_off;
+            found = within_distance(squashed, len, incmap_gazetteer_string(g, p[k].key_off), limit);
         }
     }
     incmap_buf_free(&sk);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gazetteer.h"
 #include "incmap.h"
 #include "testing.h"
 
@@ -279,6 +280,35 @@ static void test_lookup_details(void **state)
     CHECK_STR(bad, "Latin-1 name", "S\xc3\xa9gou Region", c[0].name);
     CHECK_STR(bad, "Latin-1 admin1", "S\xc3\xa9gou", c[0].admin1);
     free(c);
+    END_TABLE(bad);
+}
+
+/* The resolver tells "inside the same area" by comparing the records' admin code offsets, so
+ * equal codes must be one string in the index: the places' codes and those of the areas the
+ * importer derives points for (ML.01 Bamako, ML.03 Kayes here) alike. */
+static void test_codes_interned_once(void **state)
+{
+    fixture *f = *state;
+    incmap_error err = {0};
+    incmap_gazetteer *g = incmap_gazetteer_open(f->path, &err);
+    assert_non_null(g);
+    int bad = 0, compared = 0;
+    size_t n = incmap_gazetteer_n_records(g);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++) {
+            const incmap_gz_record *a = incmap_gazetteer_record(g, (uint32_t)i), *b = incmap_gazetteer_record(g, (uint32_t)j);
+            const uint32_t oa[2] = {a->admin1_off, a->admin2_off}, ob[2] = {b->admin1_off, b->admin2_off};
+            for (int k = 0; k < 2; k++) {
+                if (!oa[k] || !ob[k])
+                    continue;
+                int same = !strcmp(incmap_gazetteer_string(g, oa[k]), incmap_gazetteer_string(g, ob[k]));
+                compared += same;
+                CHECK_TRUE(bad, !same || oa[k] == ob[k], "%u and %u: code %s at two offsets", (unsigned)a->geonameid,
+                           (unsigned)b->geonameid, incmap_gazetteer_string(g, oa[k]));
+            }
+        }
+    CHECK_TRUE(bad, compared > 0, "no two records share a code");
+    incmap_gazetteer_close(g);
     END_TABLE(bad);
 }
 
@@ -581,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_build_summary),
         cmocka_unit_test(test_lookup_table),
         cmocka_unit_test(test_lookup_details),
+        cmocka_unit_test(test_codes_interned_once),
         cmocka_unit_test(test_newest_row_wins),
         cmocka_unit_test(test_empty_name_is_usage_error),
         cmocka_unit_test(test_strict_fails_and_leaves_nothing),
