@@ -120,7 +120,9 @@ typedef struct {
     trigger_ctx ctx;
 } trigger;
 
-static trigger_ctx context_of(const coder *c, size_t pos, size_t first)
+/* casualty: the trigger is a casualty word ("77 morts", "trois soldats tués"), where a count is the
+ * toll, not a number of events. */
+static trigger_ctx context_of(const coder *c, size_t pos, size_t first, int casualty)
 {
     static const char *names[] = {"", "anaphoric", "new", "negated", "plural", "trend"};
     const incmap_wordlist *w = list(c, "trigger_context");
@@ -128,6 +130,13 @@ static trigger_ctx context_of(const coder *c, size_t pos, size_t first)
     trigger_ctx found = CTX_NONE;
     int words = 0;
     for (size_t i = pos; i-- > first && words < 3;) {
+        if (t->tok[i].flags & INCMAP_TOK_NUM) {
+            /* "Au moins 17 attaques": a count in figures says plural as the number words do */
+            words++;
+            if (!casualty && found == CTX_NONE && strtol(c->in->text + t->tok[i].start, NULL, 10) >= 2)
+                found = CTX_PLURAL;
+            continue;
+        }
         if (!is_word(c, i)) {
             if (incmap_tok_is_joiner(c->in->text, t, i))
                 continue;
@@ -136,7 +145,7 @@ static trigger_ctx context_of(const coder *c, size_t pos, size_t first)
         words++;
         const char *v = incmap_wordlist_get(w, incmap_tok_norm(t, i), t->tok[i].norm_len);
         for (int k = 1; v && k < (int)(sizeof names / sizeof *names); k++)
-            if (!strcmp(v, names[k])) {
+            if (!strcmp(v, names[k]) && !(casualty && k == CTX_PLURAL)) {
                 if (k == CTX_NEW)
                     return CTX_NEW;
                 if (found == CTX_NONE)
@@ -153,6 +162,7 @@ static int find_trigger(const coder *c, size_t first, size_t end, trigger *tr)
     memset(tr, 0, sizeof *tr);
     tr->etype = tr->stype = "";
     int event = 0, weapon = 0; /* an event word seen; the best trigger is only a weapon */
+    int plural = 0; /* an event word counted ("17 attaques"): the sentence sums events up */
     for (size_t i = first; i < end; i++) {
         size_t nx;
         const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx);
@@ -162,8 +172,10 @@ static int find_trigger(const coder *c, size_t first, size_t end, trigger *tr)
         /* "drones" alone names a weapon: it types an event the sentence reports with another
          * word ("un drone a frappé"), but talk about drones is no event */
         const char *wpn = strstr(v, "|weapon");
-        if (!wpn && strcmp(v + strcspn(v, "|"), "|none"))
+        if (!wpn && strcmp(v + strcspn(v, "|"), "|none")) {
             event = 1;
+            plural |= !strstr(v, "|death") && context_of(c, i, first, 0) == CTX_PLURAL;
+        }
         const char *a = strchr(v, '|');
         if (prio > tr->prio && a) {
             tr->prio = prio;
@@ -179,7 +191,11 @@ static int find_trigger(const coder *c, size_t first, size_t end, trigger *tr)
     if (weapon && !event)
         tr->prio = 0;
     if (tr->prio > 0)
-        tr->ctx = context_of(c, tr->pos, first);
+        tr->ctx = context_of(c, tr->pos, first, !strcmp(tr->etype, "death"));
+    /* "Au moins 17 attaques drones (kamikaze, largage IED...)": whatever word names the kind,
+     * a count of events makes the sentence a summary */
+    if (tr->ctx == CTX_NONE && plural)
+        tr->ctx = CTX_PLURAL;
     return tr->prio > 0 && strcmp(tr->etype, "none") != 0;
 }
 
@@ -372,6 +388,11 @@ static size_t find_figures(const coder *c, size_t first, size_t end, number *num
                 number *m = &nums[k];
                 if (m->used)
                     continue;
+                /* "un"/"une" far from the cue is an article ("a mené une offensive ..., tuant cinq
+                 * soldats"); as a count it stands next to its noun ("un soldat a été tué") */
+                int far_one = m->value == 1 && !(c->in->toks->tok[m->pos].flags & INCMAP_TOK_NUM) && i - m->pos > 3;
+                if (far_one && m->pos < i)
+                    continue;
                 if (m->pos < i && m->pos >= prev_cue && i - m->pos <= 10 && !(best && m->article))
                     best = m; /* the nearest before, unless it reads as an article ("Trois passagers d'un
                                * véhicule ont été tués") */
@@ -434,6 +455,13 @@ static int site_cue(const coder *c, int p, size_t first)
 {
     size_t f, at = c->in->mentions[p].tok_first;
     if (incmap_phrase_before(list(c, "not_site_cues"), c->in->text, c->in->toks, at, first, &f))
+        return -1;
+    /* "Bamako n'a pas réagi", "Kyiv a démenti": a capital opening the sentence as its subject
+     * is the government speaking, not a place where something happened */
+    const incmap_place *pl = &c->in->places[p];
+    size_t after = c->in->mentions[p].tok_last + 1;
+    if (at == first && pl->resolved && !strcmp(pl->feature_code, "PPLC") && after < c->in->toks->n &&
+        c->in->toks->tok[after].sentence == c->in->toks->tok[at].sentence && is_word(c, after))
         return -1;
     const char *v = incmap_phrase_before(list(c, "site_cues"), c->in->text, c->in->toks, at, first, &f);
     return v ? atoi(v) : 0;
@@ -522,11 +550,16 @@ static size_t find_sites(coder *c, size_t s, size_t first, const trigger *tr, si
 {
     int cand[32], cue[32];
     size_t nc = 0;
-    int best_level = 5;
+    int best_level = 5, prev = -1, prev_cue = 0;
     for (size_t p = 0; p < c->in->n_places && nc < 32; p++) {
         if ((size_t)c->in->places[p].sentence != s)
             continue;
         int cu = site_cue(c, (int)p, first);
+        /* "près des frontières avec le Sénégal et la Mauritanie": the cue governs the list */
+        if (!cu && prev >= 0 && prev_cue < 0 && joined(c, prev, (int)p))
+            cu = -1;
+        prev = (int)p;
+        prev_cue = cu;
         if (cu < 0 || is_dateline(c, (int)p, first) || is_container(c, (int)p))
             continue;
         int lv = place_level(c, (int)p);
@@ -738,7 +771,8 @@ static incmap_status add_summary(coder *c, const draft *d)
 static incmap_status settle(coder *c)
 {
     for (size_t i = 0; i < c->n_summary; i++) {
-        int reported = 0;
+        /* a count over weeks or years ("17 attaques depuis 2023") is a statistic, not events */
+        int reported = !c->summary[i].own_date || c->summary[i].prec > 1;
         for (size_t j = 0; j < c->n_inc && !reported; j++)
             reported = !strcmp(c->inc[j].etype, c->summary[i].etype) || c->summary[i].generic;
         if (!reported) {
@@ -867,13 +901,15 @@ static incmap_status code_sentence(coder *c, size_t s)
         for (long j = c->last_inc; retold && j >= 0 && host < 0; j--)
             if (compatible(&c->inc[j], &d))
                 host = j;
-        if (weak && host < 0 && c->last_inc >= 0 && compatible(&c->inc[c->last_inc], &d))
+        if (weak && !summary && host < 0 && c->last_inc >= 0 && compatible(&c->inc[c->last_inc], &d))
             host = c->last_inc;
         if (host >= 0) {
             merge_into(&c->inc[host], &d);
             continue;
         }
-        if (weak)
+        /* told again but fitting none (another date, say): still an event already reported,
+         * whose details the sentence got wrong or we did, not a new one */
+        if (weak || retold)
             continue;
         incmap_status st = summary ? add_summary(c, &d) : add_draft(c, &d);
         if (st != INCMAP_OK)

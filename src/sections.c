@@ -63,13 +63,31 @@ static int newline_between(const char *text, size_t a, size_t b)
     return memchr(text + a, '\n', b > a ? b - a : 0) != NULL;
 }
 
-/* Headline lists run several titles together on one line, separated by runs of spaces. */
+/* How many runs of three or more spaces lie in [start, end): ASCII spaces, tabs or the
+ * no-break spaces (U+00A0) web pages pad their lists with. */
+static size_t space_runs(const char *text, size_t start, size_t end)
+{
+    size_t n = 0, run = 0;
+    for (size_t i = start; i < end; i++) {
+        if (text[i] == ' ' || text[i] == '\t') {
+            n += ++run == 3;
+        } else if ((unsigned char)text[i] == 0xC2 && i + 1 < end && (unsigned char)text[i + 1] == 0xA0) {
+            n += ++run == 3;
+            i++;
+        } else {
+            run = 0;
+        }
+    }
+    return n;
+}
+
+/* Headline lists run several titles together on one line, separated by runs of spaces (the
+ * tokenizer ends a sentence there, stop or no stop). */
 static void mark_headline_lists(const char *text, incmap_tokens *t)
 {
     for (size_t s = 1; s < t->n_sent; s++) {
         incmap_span *a = &t->sent[s - 1], *b = &t->sent[s];
-        if (!newline_between(text, a->end, b->start) && b->start >= a->end + 3 && text[b->start - 1] == ' ' &&
-            text[b->start - 2] == ' ' && text[b->start - 3] == ' ') {
+        if (!newline_between(text, a->end, b->start) && space_runs(text, a->end, b->start) >= 1) {
             if (a->section == INCMAP_SECTION_BODY)
                 a->section = INCMAP_SECTION_HEADLINE;
             b->section = INCMAP_SECTION_HEADLINE;

@@ -122,7 +122,7 @@ typedef struct {
     const incmap_tagger *tg;
     const char *text;
     const incmap_tokens *t;
-    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues, *particles, *demonyms, *locatives, *venues, *cues_after, *username_after;
+    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues, *particles, *demonyms, *nationalities, *locatives, *venues, *cues_after, *username_after;
     /* surnames of people seen so far ("Zuma" after "Jacob Zuma"), as token norms */
     const char **people;
     size_t n_people, cap_people;
@@ -391,7 +391,8 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
               .venues = incmap_lexicon_list(lex, tg->lang, "venue_cues"),
               .cues_after = incmap_lexicon_list(lex, tg->lang, "cues_after"),
               .username_after = incmap_lexicon_list(lex, tg->lang, "username_after"),
-              .demonyms = incmap_lexicon_list(lex, tg->lang, "demonyms")};
+              .demonyms = incmap_lexicon_list(lex, tg->lang, "demonyms"),
+              .nationalities = incmap_lexicon_list(lex, tg->lang, "nationalities")};
     incmap_status rc = INCMAP_OK;
     incmap_buf key = {0};
     lower_set lower = {0};
@@ -472,7 +473,8 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
             /* One word alone: not a common word, not a person's name, not one or two letters. */
             int common = incmap_wordlist_get(s.stop, norm, nlen) || is_person_word(&s, norm, nlen) ||
                          incmap_wordlist_get(s.given, norm, nlen) ||
-                         (incmap_wordlist_get(s.demonyms, norm, nlen) && !names_country(tg->gz, &m));
+                         ((incmap_wordlist_get(s.demonyms, norm, nlen) || incmap_wordlist_get(s.nationalities, norm, nlen)) &&
+                          !names_country(tg->gz, &m));
             if (best == i && (common || nlen < 3))
                 best = (size_t)-1;
             /* A spelling variant, when no name matched or when a longer capitalised run does

@@ -41,6 +41,32 @@ static const inc_row inc_rows[] = {
      "2025-07-15", "", "drones named as a weapon, with no event, make no incident"},
     {"Cientos de personas participaron el jueves en una marcha pacífica en Dapaong.", "2025-06-30",
      "Peaceful protest@Dapaong 2025-06-26 0", "Spanish protest"},
+    {"Le 23 mai, les FAMa ont tendu une embuscade au JNIM près du village de Djongue Bambara, dans la région de "
+     "Sofara. "
+     "Cette opération a conduit à la neutralisation de nombreux assaillants.",
+     "2025-05-25", "Armed clash@Djongue Bambara 2025-05-23 3",
+     "a toll told in the next sentence; 'de nombreux' is ACLED's vague 3"},
+    {"Les jihadistes ont attaqué mardi l'aéroport militaire de Bamako, tuant trois soldats. Par ailleurs, "
+     "l'aéroport attaqué le 10 septembre passe pour être tout proche du camp de Wagner.",
+     "2024-09-19", "Armed clash@Bamako 2024-09-17 3",
+     "an event told again with another date is not a new one"},
+    {"Le JNIM a mené une offensive à Nioro du Sahel mardi, tuant cinq soldats. Le groupe revendique au moins 17 "
+     "attaques de drones depuis 2023 au Mali et au Burkina Faso.",
+     "2025-07-03", "Armed clash@Nioro du Sahel 2025-07-01 5", "a count of attacks sums up, it is not an event"},
+    {"Des combats ont éclaté jeudi près des frontières avec le Sénégal et la Mauritanie, faisant douze morts "
+     "dans l'ouest du Mali.",
+     "2025-07-05", "Armed clash@Mali 2025-07-03 12", "the neighbours across a border are not the site"},
+    {"Le chroniqueur juge la stratégie de l'armée efficace et son raffinement tactique manifeste depuis mars 2025.",
+     "2025-07-15", "", "the adjective 'manifeste' is no protest"},
+    {"In March, two Indian workers were killed in an attack on a building site in the Dosso region.", "2025-04-15",
+     "Attack@Dosso 2025-03-15 2", "'March' the month is no protest march; 'Indian' is no place"},
+    {"Des drones ont frappé dimanche Tinzaouaten, tuant 21 civils. Bamako n'a pas réagi. La localité avait été "
+     "le théâtre, le 27 juillet, d'une défaite de l'armée face au Front de libération de l'Azawad.",
+     "2024-08-28", "Air/drone strike@Tinzaouaten 2024-08-25 21; Armed clash@Tinzaouaten 2024-07-27 0",
+     "the capital speaking is the government; 'la localité' is the town of the story, not Azawad"},
+    {"Accueil\u00a0\u00a0\u00a0\u00a0Kidal : trois morts dans une attaque\u00a0\u00a0\u00a0\u00a0Gao : les prix "
+     "flambent\u00a0\u00a0\u00a0\u00a0Contact", "2025-07-15", "",
+     "a headline list run together with no-break spaces is page furniture"},
 };
 
 static void render(const incmap_doc *d, char *out, size_t n)

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# bench/world.sh BUILD_DIR [SIZE...]: incmap at world scale. See bench/README.md.
+#
+# For each SIZE (default: 0.3M 3M 12M places; 1.5 alternate names per place, as in GeoNames):
+#   world        bench/gen_geonames writes a GeoNames-shaped synthetic world (cached in WORLD_DIR:
+#                generated once per size), leaving out the countries the bundled extracts cover
+#                and giving 2% of its places the names of real places of those extracts
+#                (homonyms abroad, the hard case for the resolver)
+#   import       `incmap gazetteer build` of that world followed by the bundled gazetteer's own
+#                sources (CMakeLists.txt's GZ_SOURCES, about 0.5M real rows): wall time, CPU
+#                time, peak RSS, rows/s
+#   geocode      three corpora of the same text (tests/eval/articles) cut into articles of
+#                about 1 KB, 10 KB and 1 MB, each about CORPUS_MB (default 10) MB, one process
+#                each: MB/s per core (bytes / user+sys CPU seconds), wall MB/s, peak RSS
+#   start        one 1 KB article in a fresh process: with the gazetteer's pages evicted from
+#                the page cache, with every cache dropped (root only), and warm (median of 10)
+#   accuracy     tests/eval/score.py on the 44 fixture articles with that gazetteer
+# and the same geocode, start and accuracy figures for the bundled gazetteer.
+#
+# Environment: WORLD_DIR (default ${TMPDIR:-/tmp}/incmap-world; needs about 9 GB for 12M),
+# CORPUS_MB (default 10), KEEP=1 keeps the built gazetteers. Writes WORLD_DIR/results.md too.
+set -u
+
+if [ $# -lt 1 ]; then
+    echo "usage: $0 BUILD_DIR [0.3M|3M|12M ...]" >&2
+    exit 2
+fi
+BUILD=$(cd "$1" && pwd) || exit 2
+shift
+SIZES=("$@")
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(0.3M 3M 12M)
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+INCMAP=$BUILD/incmap
+GEN=$BUILD/gen_geonames
+BUNDLED=$BUILD/incmap-gazetteer.db
+WORLD_DIR=${WORLD_DIR:-${TMPDIR:-/tmp}/incmap-world}
+CORPUS_MB=${CORPUS_MB:-10}
+ARTICLES=$ROOT/tests/eval/articles
+PY=/usr/bin/python3
+
+for f in "$INCMAP" "$GEN" "$BUNDLED" "$BUNDLED.idx"; do
+    [ -e "$f" ] || { echo "world: $f not found: build first (make -C $BUILD)" >&2; exit 1; }
+done
+if [ ! -x /usr/bin/time ]; then
+    apt-get install -y time >/dev/null 2>&1 || { echo "world: install 'time' (apt-get install time)" >&2; exit 1; }
+fi
+mkdir -p "$WORLD_DIR" || exit 1
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/incmap-world-bench.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+OUT=$WORLD_DIR/results.md
+
+# The bundled gazetteer's sources, in CMakeLists.txt's order (as bench/run.sh reads them).
+# shellcheck disable=SC2016
+mapfile -t SOURCES < <(sed -n '/^set(GZ_SOURCES/,/)$/p' "$ROOT/CMakeLists.txt" |
+    grep -o '\${[A-Z_]*}/[^ )]*' |
+    sed -e "s|\${GZ_DIR}|$ROOT/gazetteer/geonames|" -e "s|\${CMAKE_SOURCE_DIR}|$ROOT|")
+# Countries a bundled extract covers (XX-YEAR.txt.gz): the synthetic world leaves them out.
+covered=$(printf '%s\n' "${SOURCES[@]}" | sed -n 's|.*/\([A-Z][A-Z]\)-[0-9]*\.txt\.gz$|\1|p' | paste -sd,)
+borrow=()
+for s in "${SOURCES[@]}"; do
+    case $s in */[A-Z][A-Z]-[0-9]*.txt.gz | */cities15000-*.txt.gz) borrow+=(--borrow "$s") ;; esac
+done
+
+now() { date +%s.%N; }
+rss_mb() { awk -F: '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$1"; }
+cpu_s() { awk -F: '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$1"; }
+wall_s() { echo "$2 - $1" | bc -l; }
+div() { echo "scale=4; $1 / $2" | bc -l; }
+
+# ---------------------------------------------------------------- corpora
+# The fixture articles, back to back, cut into articles of about SIZE bytes at line ends.
+make_corpus() { # DIR SIZE_BYTES
+    local dir=$1 size=$2 total=$((CORPUS_MB * 1000000))
+    mkdir -p "$dir"
+    local reps=1 src
+    src=$(cat "$ARTICLES"/*.txt | wc -c)
+    reps=$(( (total + src - 1) / src ))
+    for _ in $(seq 1 "$reps"); do cat "$ARTICLES"/*.txt; done |
+        LC_ALL=C awk -v size="$size" -v dir="$dir" '
+            { if (n >= size) { close(f); k++; n = 0 } f = sprintf("%s/%06d.txt", dir, k); print > f; n += length($0) + 1 }'
+}
+for c in 1k:1000 10k:10000 1m:1000000; do
+    make_corpus "$TMP/c-${c%%:*}" "${c##*:}"
+done
+corpus_bytes() { cat "$TMP/c-$1"/*.txt | wc -c; }
+corpus_n() { find "$TMP/c-$1" -name '*.txt' | wc -l; }
+one=$TMP/one.txt
+cat "$ARTICLES"/*.txt | LC_ALL=C awk '{ n += length($0) + 1; print; if (n >= 1000) exit }' >"$one"
+
+# ---------------------------------------------------------------- measures of one gazetteer
+cold_ms() { # GAZ evict|drop: ms to geocode the 1 KB article after emptying the cache
+    if [ "$2" = drop ]; then
+        sync
+        echo 3 >/proc/sys/vm/drop_caches
+    else
+        $PY -c 'import os, sys
+for p in sys.argv[1:]:
+    fd = os.open(p, os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' "$1" "$1.idx"
+    fi
+    local t0 t1
+    t0=$(now)
+    "$INCMAP" geocode --format json -g "$1" "$one" >/dev/null 2>&1
+    t1=$(now)
+    printf '%.0f' "$(echo "($t1 - $t0) * 1000" | bc -l)"
+}
+declare -A R
+measure_geocode() { # LABEL GAZ
+    local label=$1 gaz=$2 c
+    for c in 1k 10k 1m; do
+        local t0 t1
+        t0=$(now)
+        # shellcheck disable=SC2046 # relative names keep the argument list short
+        (cd "$TMP/c-$c" && /usr/bin/time -v -o "$TMP/t" "$INCMAP" geocode --format json -g "$gaz" $(ls -U) \
+            >/dev/null 2>"$TMP/err") || echo "world: geocode $label $c failed: $(head -c 300 "$TMP/err")" >&2
+        t1=$(now)
+        local b
+        b=$(corpus_bytes "$c")
+        R[$label,$c,cpu]=$(div "$b / 1000000" "$(cpu_s "$TMP/t")")
+        R[$label,$c,wall]=$(div "$b / 1000000" "$(wall_s "$t0" "$t1")")
+        R[$label,$c,rss]=$(rss_mb "$TMP/t")
+    done
+    # Cold: the gazetteer's pages evicted from the page cache (posix_fadvise DONTNEED, as a
+    # user's first run after the files were written long ago); and, when we may (root), every
+    # cache dropped, the binary and its libraries too: a first run after boot.
+    R[$label,cold]=$(cold_ms "$gaz" evict)
+    R[$label,boot]="n/a"
+    [ -w /proc/sys/vm/drop_caches ] && R[$label,boot]=$(cold_ms "$gaz" drop)
+    : >"$TMP/lat"
+    for _ in $(seq 1 10); do
+        local t0 t1
+        t0=$(now)
+        "$INCMAP" geocode --format json -g "$gaz" "$one" >/dev/null 2>&1
+        t1=$(now)
+        echo "($t1 - $t0) * 1000" | bc -l >>"$TMP/lat"
+    done
+    R[$label,warm]=$(sort -g "$TMP/lat" | awk '{ v[NR] = $1 } END { printf "%.1f", (v[5] + v[6]) / 2 }')
+    local acc
+    acc=$(INCMAP_GAZETTEER=$gaz $PY "$ROOT/tests/eval/score.py" --incmap "$INCMAP" --json 2>/dev/null)
+    R[$label,acc]=$(echo "$acc" | $PY -c '
+import json, sys
+t = sys.stdin.read()
+m = json.loads(t[:t.rindex("}") + 1])["overall"]
+def g(k):
+    v = m.get(k)
+    return "%.3f" % v if isinstance(v, (int, float)) else "n/a"
+print(" / ".join(g(k) for k in ("place_precision", "place_recall", "place_within_10km", "place_resolution_accuracy", "incident_within_10km")))' 2>/dev/null || echo "n/a")
+}
+
+{
+    printf '# incmap at world scale, %s (%s, %s cores, load %s)\n\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -m)" \
+        "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    printf '## Import (synthetic world + the bundled sources)\n\n'
+    printf '| world | rows read | wall s | CPU s | rows/s | peak RSS MB | db MB | index MB |\n|---|---|---|---|---|---|---|---|\n'
+} >"$OUT"
+labels=(bundled)
+for size in "${SIZES[@]}"; do
+    src=$WORLD_DIR/src-$size
+    if [ ! -s "$src/alternateNamesV2.txt" ]; then
+        echo "world: generating the $size world in $src" >&2
+        rm -rf "$src"
+        "$GEN" --size "$size" --exclude-cc "$covered" "${borrow[@]}" "$src" 2>"$TMP/gen.err" ||
+            { echo "world: gen_geonames failed: $(tail -3 "$TMP/gen.err")" >&2; exit 1; }
+    fi
+    gaz=$WORLD_DIR/world-$size.db
+    rm -f "$gaz" "$gaz.idx"
+    echo "world: importing the $size world" >&2
+    t0=$(now)
+    /usr/bin/time -v -o "$TMP/imp" "$INCMAP" gazetteer build --quiet -o "$gaz" \
+        "$src/countryInfo.txt" "$src/admin1CodesASCII.txt" "$src/admin2Codes.txt" "$src/allCountries.txt" \
+        "$src/alternateNamesV2.txt" "${SOURCES[@]}" >/dev/null 2>"$TMP/imp.err" ||
+        { echo "world: import failed: $(tail -3 "$TMP/imp.err")" >&2; exit 1; }
+    t1=$(now)
+    rows=$(for f in "$src"/*.txt "${SOURCES[@]}"; do if [[ $f == *.gz ]]; then zcat "$f"; else cat "$f"; fi; done | wc -l)
+    w=$(wall_s "$t0" "$t1")
+    printf '| %s | %s | %.1f | %s | %.0f | %s | %s | %s |\n' "$size" "$rows" "$w" "$(cpu_s "$TMP/imp")" \
+        "$(div "$rows" "$w")" "$(rss_mb "$TMP/imp")" "$(du -m "$gaz" | cut -f1)" "$(du -m "$gaz.idx" | cut -f1)" >>"$OUT"
+    labels+=("$size")
+    echo "world: geocoding with the $size world" >&2
+    measure_geocode "$size" "$gaz"
+    [ "${KEEP:-0}" = 1 ] || rm -f "$gaz" "$gaz.idx"
+done
+echo "world: geocoding with the bundled gazetteer" >&2
+measure_geocode bundled "$BUNDLED"
+
+{
+    printf '\n## Geocode (MB/s per core = bytes / CPU seconds; wall MB/s in brackets)\n\n'
+    printf 'Corpora: %s MB each of tests/eval/articles cut into 1 KB (%s articles), 10 KB (%s) and 1 MB (%s) articles.\n\n' \
+        "$CORPUS_MB" "$(corpus_n 1k)" "$(corpus_n 10k)" "$(corpus_n 1m)"
+    printf '| gazetteer | 1 KB articles | 10 KB | 1 MB | peak RSS MB | start ms: cold gazetteer / all caches dropped / warm | places P / R / 10 km / right entry, incidents 10 km |\n'
+    printf '|---|---|---|---|---|---|---|---|\n'
+    for l in "${labels[@]}"; do
+        printf '| %s | %.1f (%.1f) | %.1f (%.1f) | %.1f (%.1f) | %s | %s / %s / %s | %s |\n' "$l" \
+            "${R[$l,1k,cpu]}" "${R[$l,1k,wall]}" "${R[$l,10k,cpu]}" "${R[$l,10k,wall]}" "${R[$l,1m,cpu]}" "${R[$l,1m,wall]}" \
+            "$(printf '%s\n' "${R[$l,1k,rss]}" "${R[$l,10k,rss]}" "${R[$l,1m,rss]}" | sort -n | tail -1)" \
+            "${R[$l,cold]}" "${R[$l,boot]}" "${R[$l,warm]}" "${R[$l,acc]}"
+    done
+} >>"$OUT"
+cat "$OUT"
