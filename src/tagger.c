@@ -122,7 +122,7 @@ typedef struct {
     const incmap_tagger *tg;
     const char *text;
     const incmap_tokens *t;
-    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues, *particles, *demonyms, *nationalities, *locatives, *venues, *cues_after, *username_after;
+    const incmap_wordlist *stop, *titles, *given, *persons, *orgs, *cues, *unknown_cues, *particles, *demonyms, *nationalities, *numbers, *locatives, *venues, *cues_after, *username_after;
     /* surnames of people seen so far ("Zuma" after "Jacob Zuma"), as token norms */
     const char **people;
     size_t n_people, cap_people;
@@ -392,7 +392,8 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
               .cues_after = incmap_lexicon_list(lex, tg->lang, "cues_after"),
               .username_after = incmap_lexicon_list(lex, tg->lang, "username_after"),
               .demonyms = incmap_lexicon_list(lex, tg->lang, "demonyms"),
-              .nationalities = incmap_lexicon_list(lex, tg->lang, "nationalities")};
+              .nationalities = incmap_lexicon_list(lex, tg->lang, "nationalities"),
+              .numbers = incmap_lexicon_list(lex, tg->lang, "numbers")};
     incmap_status rc = INCMAP_OK;
     incmap_buf key = {0};
     lower_set lower = {0};
@@ -471,7 +472,10 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
             if (best == i && beside_unknown)
                 best = (size_t)-1; /* not remembered: "Royal Air Maroc" does not make Maroc a person */
             /* One word alone: not a common word, not a person's name, not one or two letters. */
-            int common = incmap_wordlist_get(s.stop, norm, nlen) || is_person_word(&s, norm, nlen) ||
+            /* number words too: "Cinq soldats", "Ten villagers", "Dos personas" open sentences,
+             * and a world gazetteer has villages called Cinq, Ten and Dos */
+            int common = incmap_wordlist_get(s.stop, norm, nlen) || incmap_wordlist_get(s.numbers, norm, nlen) ||
+                         is_person_word(&s, norm, nlen) ||
                          incmap_wordlist_get(s.given, norm, nlen) ||
                          ((incmap_wordlist_get(s.demonyms, norm, nlen) || incmap_wordlist_get(s.nationalities, norm, nlen)) &&
                           !names_country(tg->gz, &m));
