@@ -144,6 +144,8 @@ static trigger_ctx context_of(const coder *c, size_t pos, size_t first, int casu
         }
         words++;
         const char *v = incmap_wordlist_get(w, incmap_tok_norm(t, i), t->tok[i].norm_len);
+        if (v && !strcmp(v, "stop"))
+            break; /* "les combattants qui ont pris": the words before are the subject's */
         for (int k = 1; v && k < (int)(sizeof names / sizeof *names); k++)
             if (!strcmp(v, names[k]) && !(casualty && k == CTX_PLURAL)) {
                 if (k == CTX_NEW)

@@ -64,6 +64,12 @@ static const inc_row inc_rows[] = {
      "le théâtre, le 27 juillet, d'une défaite de l'armée face au Front de libération de l'Azawad.",
      "2024-08-28", "Air/drone strike@Tinzaouaten 2024-08-25 21; Armed clash@Tinzaouaten 2024-07-27 0",
      "the capital speaking is the government; 'la localité' is the town of the story, not Azawad"},
+    {"Jeudi, des drones de reconnaissance ont guidé les combattants qui ont pris le contrôle de Dioura.",
+     "2025-05-17",
+     "Non-state actor overtakes territory@Dioura 2025-05-15 0",
+     "'les combattants qui': the article belongs to the subject, the event is not told again"},
+    {"En juillet 2022, le JNIM a frappé Kati avec une attaque suicide.", "2024-09-20",
+     "Suicide bomb@Kati 2022-07-15 0", "'attaque suicide' names the kind of attack"},
     {"Accueil\u00a0\u00a0\u00a0\u00a0Kidal : trois morts dans une attaque\u00a0\u00a0\u00a0\u00a0Gao : les prix "
      "flambent\u00a0\u00a0\u00a0\u00a0Contact", "2025-07-15", "",
      "a headline list run together with no-break spaces is page furniture"},
