@@ -103,31 +103,9 @@ for f in incidents mentions articles; do cmp -s "$TMP/final/$f.geojson" "$TMP/la
 [ -z "$why" ] && ok "the layers the 4 workers wrote show the final store" || bad "layers show the final store" "stale:$why"
 
 # ---------------------------------------------------------------- a worker killed mid-batch
-reset_store
-for w in 1 2 3 4; do
-    if [ $w -eq 2 ]; then
-        "$INCMAP" update -v --store "$PG_URL" --format none "$GEN" >"$TMP/k$w.out" 2>"$TMP/k$w.err" &
-    else
-        timeout "$LIMIT" "$INCMAP" update -v --store "$PG_URL" --format none "$GEN" >"$TMP/k$w.out" 2>"$TMP/k$w.err" &
-    fi
-    eval "P$w=\$!"
-done
-# Stop the victim at a moment it holds a claim (an advisory lock of its session), then kill it.
-held=0
-sleep 0.3
-for _ in $(seq 100); do
-    kill -STOP "$P2" 2>/dev/null || break
-    pg_psql "SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-             WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
-             AND a.application_name = 'incmap (pid $P2)'" >"$TMP/held"
-    held=$(wc -l <"$TMP/held")
-    [ "$held" -gt 0 ] && break
-    kill -CONT "$P2"
-    sleep 0.02
-done
-# Which article: a claim is a lock on the input's key hashed as store_pg.c does (util.c's
-# incmap_hash of the absolute path, seeded with "input").
-victim_input=$("$PY" - "$GEN" "$TMP/held" <<'EOF'
+# A claim is a lock on the input's key hashed as store_pg.c does (util.c's incmap_hash of the
+# absolute path, seeded with "input"), as pg_locks shows it: a signed 64-bit number.
+"$PY" - "$GEN" >"$TMP/input_keys" <<'EOF'
 import os, sys
 def h(data, seed):
     x = 1469598103934665603 ^ seed
@@ -137,14 +115,36 @@ def h(data, seed):
     x = (x * 0xff51afd7ed558ccd) & 0xFFFFFFFFFFFFFFFF
     x ^= x >> 33
     return x or 1
-held = {int(l) & 0xFFFFFFFFFFFFFFFF for l in open(sys.argv[2]) if l.strip()}
 for d, _, files in os.walk(sys.argv[1]):
     for f in files:
         p = os.path.realpath(os.path.join(d, f))
-        if h(p.encode(), 0x696e707574) in held:
-            print(p)
+        k = h(p.encode(), 0x696e707574)
+        print("%d\t%s" % (k - (1 << 64) if k >= 1 << 63 else k, p))
 EOF
-)
+reset_store
+for w in 1 2 3 4; do
+    if [ $w -eq 2 ]; then
+        "$INCMAP" update -v --store "$PG_URL" --format none "$GEN" >"$TMP/k$w.out" 2>"$TMP/k$w.err" &
+    else
+        timeout "$LIMIT" "$INCMAP" update -v --store "$PG_URL" --format none "$GEN" >"$TMP/k$w.out" 2>"$TMP/k$w.err" &
+    fi
+    eval "P$w=\$!"
+done
+# Stop the victim at a moment it holds the claim on an input (its session takes other advisory
+# locks too: an article's content, the neighbourhoods of a transaction), then kill it.
+held=0
+sleep 0.3
+for _ in $(seq 200); do
+    kill -STOP "$P2" 2>/dev/null || break
+    pg_psql "SELECT (l.classid::bigint << 32) | l.objid::bigint FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+             AND a.application_name = 'incmap (pid $P2)'" >"$TMP/held"
+    held=$(cut -f1 "$TMP/input_keys" | grep -c -x -F -f - "$TMP/held")
+    [ "$held" -gt 0 ] && break
+    kill -CONT "$P2"
+    sleep 0.02
+done
+victim_input=$(awk -F'\t' 'NR == FNR { held[$1] = 1; next } ($1 in held) { print $2 }' "$TMP/held" "$TMP/input_keys")
 before=$(awk '$1 == "new"' "$TMP/k2.out" | wc -l)
 kill -KILL "$P2" 2>/dev/null
 wait "$P2" 2>/dev/null
