@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 incmap_options incmap_default_options(void)
@@ -63,6 +64,16 @@ incmap_ctx *incmap_ctx_new(const incmap_options *options, incmap_error *err)
         gz_path = path;
     }
     ctx->opt.gazetteer_path = NULL; /* the caller's string is not ours to keep */
+    /* SQLite opens a directory and fails only at the first read, with "disk I/O error". */
+    struct stat st;
+    if (stat(gz_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        incmap_fail(err, INCMAP_ERR_GAZETTEER,
+                    "%s is a directory, not a gazetteer file: pass the .db file, such as %s/incmap-gazetteer.db "
+                    "(incmap gazetteer build -o FILE makes one)",
+                    gz_path, gz_path);
+        incmap_ctx_destroy(ctx);
+        return NULL;
+    }
     if (!(ctx->gz = incmap_gazetteer_open(gz_path, err)) || !(ctx->lex = incmap_lexicon_new(err))) {
         incmap_ctx_destroy(ctx);
         return NULL;

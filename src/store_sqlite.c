@@ -190,11 +190,23 @@ const char *incmap_store_col(sqlite3_stmt *st, int i)
 
 /* ------------------------------------------------------------------ transactions */
 
+/* SQLite says "database or disk is full" and leaves the reader to guess which: a store on a full
+ * file system is told as that, with what to do. A static string, as sqlite3_errmsg's is. */
+static int sl_disk_full(incmap_store *s)
+{
+    return (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL || sqlite3_system_errno(s->db) == ENOSPC;
+}
+
+#define SL_FULL_MESSAGE                                                                                        \
+    "No space left on device (SQLite: database or disk is full): free some space and run again; what was "   \
+    "committed stays, consistent"
+
 static incmap_status sl_exec(incmap_store *s, const char *sql, incmap_error *err)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        incmap_fail(err, INCMAP_ERR_DB, "store %s: %s (in: %.60s)", s->path, msg ? msg : sqlite3_errmsg(s->db), sql);
+        incmap_fail(err, INCMAP_ERR_DB, "store %s: %s (in: %.60s)", s->path,
+                    sl_disk_full(s) ? SL_FULL_MESSAGE : msg ? msg : sqlite3_errmsg(s->db), sql);
         sqlite3_free(msg);
         return INCMAP_ERR_DB;
     }
@@ -221,7 +233,7 @@ static void sl_rollback(incmap_store *s)
 
 static const char *sl_errmsg(incmap_store *s)
 {
-    return sqlite3_errmsg(s->db);
+    return sl_disk_full(s) ? SL_FULL_MESSAGE : sqlite3_errmsg(s->db);
 }
 
 static int sl_retryable(incmap_store *s)
@@ -350,6 +362,9 @@ static incmap_status take_lock(const char *path, double wait, int *fd_out, incma
 
 static incmap_status header_fail(incmap_store *s, incmap_error *err)
 {
+    /* Opening a WAL store creates its -shm file: on a full disk that is where it fails. */
+    if (sl_disk_full(s))
+        return incmap_fail(err, INCMAP_ERR_DB, "store %s: %s (opening it)", s->path, SL_FULL_MESSAGE);
     return incmap_fail(err, INCMAP_ERR_DB, "store %s: reading the store's header (is it an SQLite database?): %s",
                        s->path, sqlite3_errmsg(s->db));
 }
@@ -384,21 +399,31 @@ static incmap_status load_spatialite(incmap_store *s, incmap_error *err)
     return INCMAP_OK;
 }
 
-static incmap_status migrate(incmap_store *s, incmap_error *err)
+/* What the file is, before anything writes to it: a store from a newer incmap, or an SQLite
+ * database of something else, is refused untouched (switching it to WAL would already rewrite
+ * its header). */
+static incmap_status check_header(incmap_store *s, int64_t *version, incmap_error *err)
 {
-    int64_t version, app_id, n_objects;
+    int64_t app_id, n_objects;
     incmap_status rc;
-    if ((rc = pragma_int(s, "PRAGMA user_version", &version, err)) ||
+    if ((rc = pragma_int(s, "PRAGMA user_version", version, err)) ||
         (rc = pragma_int(s, "PRAGMA application_id", &app_id, err)) ||
         (rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", &n_objects, err)))
         return rc;
     if (app_id != STORE_APPLICATION_ID && (app_id != 0 || n_objects != 0))
         return incmap_fail(err, INCMAP_ERR_DB,
                            "%s is an SQLite database but not an incmap store: pass another --store FILE", s->path);
-    if (version > INCMAP_STORE_SCHEMA)
+    if (*version > INCMAP_STORE_SCHEMA)
         return incmap_fail(err, INCMAP_ERR_DB,
-                           "store %s has schema %lld, newer than this incmap's %d: upgrade incmap (incmap %s)",
-                           s->path, (long long)version, INCMAP_STORE_SCHEMA, INCMAP_VERSION);
+                           "store %s has schema %lld, newer than this incmap's %d: upgrade incmap (incmap %s); "
+                           "the store was not modified",
+                           s->path, (long long)*version, INCMAP_STORE_SCHEMA, INCMAP_VERSION);
+    return INCMAP_OK;
+}
+
+static incmap_status migrate(incmap_store *s, int64_t version, incmap_error *err)
+{
+    incmap_status rc;
     for (int64_t v = version; v < INCMAP_STORE_SCHEMA; v++) {
         char bump[96];
         snprintf(bump, sizeof bump, "PRAGMA user_version = %lld; PRAGMA application_id = %d;", (long long)v + 1,
@@ -428,8 +453,8 @@ incmap_status incmap_store_sqlite_open(incmap_store *s, const incmap_store_optio
                            s->db ? sqlite3_errmsg(s->db) : "out of memory");
     sqlite3_busy_timeout(s->db, 10000);
     sqlite3_extended_result_codes(s->db, 1);
-    int64_t ignored;
-    if ((rc = load_spatialite(s, err)) != INCMAP_OK ||
+    int64_t ignored, version;
+    if ((rc = check_header(s, &version, err)) != INCMAP_OK || (rc = load_spatialite(s, err)) != INCMAP_OK ||
         (rc = pragma_int(s, "PRAGMA journal_mode = WAL", &ignored, err)) != INCMAP_OK ||
         /* A checkpoint syncs the WAL and the database; one article's commit writes some twenty
          * pages, so SQLite's default of a checkpoint every 1000 pages meant two fsyncs every few
@@ -438,5 +463,5 @@ incmap_status incmap_store_sqlite_open(incmap_store *s, const incmap_store_optio
         (rc = sl_exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA wal_autocheckpoint = 16384;",
                       err)) != INCMAP_OK)
         return rc;
-    return migrate(s, err);
+    return migrate(s, version, err);
 }

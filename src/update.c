@@ -19,7 +19,6 @@
  * worker that meets another's claim jumps to a random place in what it has left, so that
  * workers started together do not walk the list in step. A lone worker never meets a claim and
  * keeps key order: its store is the one SQLite would hold. */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -34,13 +33,11 @@
 #include <cjson/cJSON.h>
 
 #include "context.h"
+#include "feed.h"
 #include "html.h"
 #include "store.h"
 
-typedef struct {
-    char *id, *url, *title, *published, *language, *body;
-    int is_html;
-} feed_entry;
+typedef incmap_feed_entry feed_entry;
 
 typedef struct {
     char *key;      /* absolute path, or FEED#ID */
@@ -103,11 +100,6 @@ static void input_failed(run *r, const char *input, const char *message)
 {
     r->stats->articles_failed++;
     emit(r, INCMAP_UPDATE_FAILED, input, message, 0, 0);
-}
-
-static char *dup_or_null(const char *s)
-{
-    return s ? strdup(s) : NULL;
 }
 
 static char *concat(const char *a, const char *b)
@@ -177,101 +169,51 @@ static int is_article_name(const char *name)
     return is_html_name(name) || has_suffix(name, ".txt") || has_suffix(name, ".text") || is_feed_name(name);
 }
 
-/* "2025-07-15" or "2025-07-15T10:00:00Z": a calendar date, perhaps followed by a time. */
-static int date_prefix(const char *s)
+/* Broken lines reported one by one per feed; past that, one message says how many more, so that
+ * a binary file named .jsonl does not bury the other messages. Each still counts as a failure. */
+#define FEED_REPORTED_LINES 20
+
+typedef struct {
+    run *r;
+    const char *real, *prefix;
+    long sc;
+    size_t n_bad, last_bad;
+} feed_walk;
+
+/* One line of a feed (incmap_feed_lines' callback): an item, or a failure naming FEED:LINE.
+ * Returns 1 when out of memory, which stops the walk. */
+static int feed_line(void *user, size_t line_no, const char *line, size_t len)
 {
-    char d[11];
-    if (strlen(s) < 10 || (s[10] && s[10] != 'T' && s[10] != ' '))
+    feed_walk *w = user;
+    run *r = w->r;
+    char why[INCMAP_FEED_WHY];
+    int oom = 0;
+    feed_entry *fe = incmap_feed_parse_line(line, len, r->ctx->opt.max_article_bytes, why, &oom);
+    if (oom)
+        return 1;
+    if (!fe) {
+        /* The entry this line held may still be in the feed: nothing of it is removed. */
+        r->scopes[w->sc].complete = 0;
+        w->last_bad = line_no;
+        if (++w->n_bad > FEED_REPORTED_LINES) {
+            r->stats->articles_failed++;
+            return 0;
+        }
+        char where[32], msg[PATH_MAX + INCMAP_FEED_WHY + 64];
+        snprintf(where, sizeof where, ":%zu", line_no);
+        snprintf(msg, sizeof msg, "%s%s: %s; the other entries go on", w->real, where, why);
+        char *label = concat(w->real, where);
+        input_failed(r, label ? label : w->real, msg);
+        free(label);
         return 0;
-    memcpy(d, s, 10);
-    d[10] = 0;
-    return incmap_valid_date(d);
-}
-
-static const char *json_str(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsString(v) && v->valuestring ? v->valuestring : NULL;
-}
-
-/* One line of a feed to an entry; NULL with why filled when it is not one. */
-static feed_entry *parse_feed_line(const char *line, size_t len, char *why, size_t why_n)
-{
-    cJSON *o = cJSON_ParseWithLength(line, len);
-    if (!cJSON_IsObject(o)) {
-        const char *at = cJSON_GetErrorPtr();
-        if (o || !at || at < line || at > line + len)
-            snprintf(why, why_n, "not a JSON object");
-        else
-            snprintf(why, why_n, "not JSON (error at byte %zu of the line)", (size_t)(at - line));
-        cJSON_Delete(o);
-        return NULL;
     }
-    feed_entry *e = calloc(1, sizeof *e);
-    if (!e) {
-        cJSON_Delete(o);
-        snprintf(why, why_n, "out of memory");
-        return NULL;
+    if (incmap_grow(&r->entries, &r->cap_entries, r->n_entries + 1, sizeof *r->entries) ||
+        add_item(r, concat(w->prefix, fe->id), NULL, fe)) {
+        incmap_feed_entry_free(fe);
+        return 1;
     }
-    char num[32];
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
-    const char *ids = json_str(o, "id");
-    if (!ids && cJSON_IsNumber(id)) {
-        snprintf(num, sizeof num, "%.17g", id->valuedouble);
-        ids = num;
-    }
-    const char *url = json_str(o, "url"), *text = json_str(o, "text"), *html = json_str(o, "html");
-    const char *published = json_str(o, "published"), *lang = json_str(o, "language");
-    if (!ids || !*ids)
-        ids = url;
-    why[0] = 0;
-    if (!ids || !*ids)
-        snprintf(why, why_n, "no \"id\" (or \"url\") to recognise the article by on the next run");
-    else if (!text && !html)
-        snprintf(why, why_n, "no \"text\" or \"html\" field with the article");
-    else if (published && *published && !date_prefix(published))
-        snprintf(why, why_n, "\"published\" is \"%.40s\", not a date (YYYY-MM-DD, optionally followed by a time)",
-                 published);
-    if (why[0]) {
-        cJSON_Delete(o);
-        free(e);
-        return NULL;
-    }
-    e->id = strdup(ids);
-    e->url = dup_or_null(url);
-    e->title = dup_or_null(json_str(o, "title"));
-    e->published = published && *published ? strndup(published, 10) : NULL;
-    /* Only the languages the lexicons know are forced; anything else is detected. */
-    if (lang && (!strcasecmp(lang, "fr") || !strcasecmp(lang, "en") || !strcasecmp(lang, "es")))
-        e->language = strndup(lang, 2);
-    e->is_html = !text;
-    e->body = strdup(text ? text : html);
-    cJSON_Delete(o);
-    if (!e->id || !e->body || (url && !e->url)) {
-        snprintf(why, why_n, "out of memory");
-        free(e->id);
-        free(e->url);
-        free(e->title);
-        free(e->published);
-        free(e->language);
-        free(e->body);
-        free(e);
-        return NULL;
-    }
-    return e;
-}
-
-static void free_entry(feed_entry *e)
-{
-    if (!e)
-        return;
-    free(e->id);
-    free(e->url);
-    free(e->title);
-    free(e->published);
-    free(e->language);
-    free(e->body);
-    free(e);
+    r->entries[r->n_entries++] = fe;
+    return 0;
 }
 
 /* A feed: one item per entry, keyed FEED#ID. A line that is not an entry fails (with its line
@@ -294,44 +236,22 @@ static int list_feed(run *r, const char *real)
         free(prefix);
         return 0;
     }
-    size_t line_no = 0;
-    for (size_t i = 0; i < len;) {
-        size_t j = i;
-        while (j < len && data[j] != '\n')
-            j++;
-        size_t end = j;
-        if (end > i && data[end - 1] == '\r')
-            end--;
-        line_no++;
-        size_t k = i;
-        while (k < end && isspace((unsigned char)data[k]))
-            k++;
-        if (k < end) {
-            char why[256], where[64];
-            feed_entry *fe = parse_feed_line(data + i, end - i, why, sizeof why);
-            if (!fe) {
-                char msg[512];
-                snprintf(where, sizeof where, ":%zu", line_no);
-                snprintf(msg, sizeof msg, "%s%s: %s; the other entries go on", real, where, why);
-                r->scopes[sc].complete = 0;
-                char *label = concat(real, where);
-                input_failed(r, label ? label : real, msg);
-                free(label);
-            } else if (incmap_grow(&r->entries, &r->cap_entries, r->n_entries + 1, sizeof *r->entries) ||
-                       add_item(r, concat(prefix, fe->id), NULL, fe)) {
-                free_entry(fe);
-                free(data);
-                free(prefix);
-                return -1;
-            } else {
-                r->entries[r->n_entries++] = fe;
-            }
-        }
-        i = j + 1;
+    feed_walk w = {r, real, prefix, sc, 0, 0};
+    int rc = incmap_feed_lines(data, len, real, feed_line, &w, &e);
+    if (rc < 0 && e.code != INCMAP_ERR_NOMEM) {
+        r->scopes[sc].complete = 0;
+        input_failed(r, real, e.message);
+        rc = 0;
+    }
+    if (w.n_bad > FEED_REPORTED_LINES) {
+        char msg[PATH_MAX + 200];
+        snprintf(msg, sizeof msg, "%s: %zu more lines that are not entries, up to line %zu (not reported one by one)",
+                 real, w.n_bad - FEED_REPORTED_LINES, w.last_bad);
+        emit(r, INCMAP_UPDATE_FAILED, real, msg, 0, 0);
     }
     free(data);
     free(prefix);
-    return 0;
+    return rc ? -1 : 0;
 }
 
 static int list_file(run *r, const char *key);
@@ -749,7 +669,7 @@ static void free_run(run *r)
     }
     free(r->items);
     for (size_t i = 0; i < r->n_entries; i++)
-        free_entry(r->entries[i]);
+        incmap_feed_entry_free(r->entries[i]);
     free(r->entries);
     for (size_t i = 0; i < r->n_scopes; i++) {
         free(r->scopes[i].lo);

@@ -6,6 +6,7 @@
  * its main one (.csvt, .prj, a shapefile's .dbf) travels with it; incmap_layers_commit closes
  * the datasets and renames each file over its final name (a rename within one file system,
  * so a reader sees the old file or the new one, never a half-written one). */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,11 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
@@ -183,6 +188,8 @@ struct incmap_layers {
     char *path;     /* as given, for messages */
     char *dir;      /* the destination directory */
     char *tmp;      /* our temporary directory inside it */
+    int tmp_fd;     /* holds its flock: a live writer's directory is never taken for a stale one */
+    char *mem;      /* formats other than GeoPackage: where GDAL writes them (/vsimem/), see copy_out */
     char *file[N_LAYERS]; /* final file names (GeoPackage: file[0] only) */
     char driver[64];
     int gpkg, geojson;
@@ -203,10 +210,48 @@ struct incmap_layers {
     incmap_arena *arena;
 };
 
+/* GDAL's last message. The GeoPackage driver quotes the whole failing statement
+ * ("sqlite3_exec(CREATE TABLE ...) failed: database or disk is full"): only its reason is kept. */
 static const char *gdal_reason(void)
 {
     const char *m = CPLGetLastErrorMsg();
-    return m && *m ? m : "GDAL gave no reason";
+    if (!m || !*m)
+        return "GDAL gave no reason";
+    const char *f = strstr(m, ") failed: ");
+    return !strncmp(m, "sqlite3_exec(", 13) && f ? f + 10 : m;
+}
+
+/* A write that failed because the file system is full is reported as that, whatever GDAL or
+ * SQLite called it on the way ("database or disk is full", a failed insert, a table that the
+ * failed statement did not create): the directory, the room left, what to do. Other failures
+ * keep their message. The check runs before the temporary files are removed (which frees the
+ * space again). */
+static void explain_full(const incmap_layers *l, incmap_status rc, incmap_error *err)
+{
+    if (rc != INCMAP_ERR_IO || !err || !l || !l->dir)
+        return;
+    const char *gdal = CPLGetLastErrorMsg();
+    int says = strstr(err->message, "disk is full") || strstr(err->message, "No space left") ||
+               (gdal && (strstr(gdal, "disk is full") || strstr(gdal, "No space left")));
+    struct statvfs v;
+    int have = statvfs(l->dir, &v) == 0;
+    unsigned long long avail = have ? (unsigned long long)v.f_bavail * v.f_frsize : 0;
+    /* Under a megabyte left after a failed write is a full disk, whatever the message. A file
+     * system without inode counts (btrfs) reports f_files 0. */
+    int full = have && (avail < (1u << 20) || (v.f_files && !v.f_favail));
+    if (!says && !full)
+        return;
+    char what[sizeof err->message];
+    size_t n = strlen(l->path);
+    const char *m = err->message;
+    if (!strncmp(m, l->path, n) && !strncmp(m + n, ": ", 2))
+        m += n + 2; /* the path comes first in the new message */
+    snprintf(what, sizeof what, "%s", m);
+    int replaced = strstr(what, "already replaced") != NULL;
+    incmap_fail(err, INCMAP_ERR_IO,
+                "%s: No space left on device in %s (%llu KiB free): free some space or write the layers elsewhere%s "
+                "[what failed: %s]",
+                l->path, l->dir, avail / 1024, replaced ? "" : "; the previous files are untouched", what);
 }
 
 /* Removes a directory we made and everything in it (GDAL may have made subdirectories). */
@@ -238,6 +283,68 @@ static void remove_tree(const char *path)
 static char *join(incmap_arena *a, const char *dir, const char *name)
 {
     return incmap_arena_printf(a, "%s/%s", dir, name);
+}
+
+/* ---------------------------------------------------------------- temporary directories */
+
+/* Our temporary directory for an output is DIR/.FILE.incmap-XXXXXX (mkdtemp's six characters),
+ * held with an flock for as long as the writer has it. A writer killed with -9 leaves its
+ * directory behind, unlocked: the next writer of the same output removes it. Only that pattern,
+ * and only when no live writer holds it, so that two runs writing the same output never remove
+ * each other's files. */
+#define TMP_TAG ".incmap-"
+#define TMP_RANDOM 6
+
+static int is_our_tmp(const char *name, const char *file)
+{
+    size_t nf = strlen(file), nt = strlen(TMP_TAG);
+    if (name[0] != '.' || strncmp(name + 1, file, nf) || strncmp(name + 1 + nf, TMP_TAG, nt))
+        return 0;
+    const char *r = name + 1 + nf + nt;
+    if (strlen(r) != TMP_RANDOM)
+        return 0;
+    for (; *r; r++)
+        if (!isalnum((unsigned char)*r))
+            return 0;
+    return 1;
+}
+
+/* Locks the directory at path (an flock on a descriptor of it) and checks that path still names
+ * that directory once locked: it may have been removed by a cleaner that held the lock before
+ * us. Returns the descriptor, -1 when busy, gone or not a directory. */
+static int lock_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat a, b;
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 || fstat(fd, &a) != 0 || lstat(path, &b) != 0 || a.st_dev != b.st_dev ||
+        a.st_ino != b.st_ino) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Removes the temporary directories of this output that writers killed before they finished
+ * left in dir. Best effort: what cannot be removed is left for the next run. */
+static void remove_stale(incmap_layers *l)
+{
+    DIR *d = opendir(l->dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!is_our_tmp(e->d_name, l->file[0]))
+            continue;
+        const char *p = join(l->arena, l->dir, e->d_name);
+        int fd = p ? lock_dir(p) : -1;
+        if (fd < 0)
+            continue; /* a live writer's, or not a directory */
+        remove_tree(p);
+        close(fd);
+    }
+    closedir(d);
 }
 
 /* ---------------------------------------------------------------- driver choice */
@@ -393,7 +500,7 @@ static incmap_status create_layer(incmap_layers *l, GDALDriverH drv, int k, incm
         drv = GDALGetDriverByName("CSV");
     const char *driver = GDALGetDriverShortName(drv);
     if (!l->gpkg) {
-        const char *file = join(l->arena, l->tmp, l->file[k]);
+        const char *file = join(l->arena, l->mem, l->file[k]);
         if (!file)
             return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
         CPLErrorReset();
@@ -606,6 +713,10 @@ void incmap_layers_destroy(incmap_layers *l)
     CPLPopErrorHandler();
     if (l->tmp)
         remove_tree(l->tmp); /* after a commit it is already gone; before, this is the abort */
+    if (l->mem)
+        VSIRmdirRecursive(l->mem);
+    if (l->tmp_fd >= 0)
+        close(l->tmp_fd); /* after the removal: no cleaner takes it half-removed */
     for (int k = 0; k < N_LAYERS; k++)
         free(l->L[k].ids.slot);
     if (l->point)
@@ -638,6 +749,7 @@ static incmap_layers *layers_open(const char *path, const incmap_layers_options 
         free(l);
         return NULL;
     }
+    l->tmp_fd = -1;
     snprintf(l->driver, sizeof l->driver, "%s", GDALGetDriverShortName(drv));
     l->gpkg = !strcmp(l->driver, "GPKG");
     l->geojson = !strcmp(l->driver, "GeoJSON") || !strcmp(l->driver, "GeoJSONSeq");
@@ -654,17 +766,36 @@ static incmap_layers *layers_open(const char *path, const incmap_layers_options 
                     path);
         goto fail;
     }
-    char *tmpl = incmap_arena_printf(l->arena, "%s/.%s.incmap-XXXXXX", l->dir, l->file[0]);
-    if (!tmpl) {
+    remove_stale(l);
+    /* Locked as soon as made; a cleaner that got to it first (it saw it unlocked) removes it,
+     * and then another is made. */
+    for (int attempt = 0; attempt < 8 && l->tmp_fd < 0; attempt++) {
+        char *tmpl = incmap_arena_printf(l->arena, "%s/.%s" TMP_TAG "XXXXXX", l->dir, l->file[0]);
+        if (!tmpl) {
+            incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        if (!mkdtemp(tmpl)) {
+            incmap_fail(err, INCMAP_ERR_IO, "%s: cannot write in %s (%s): %s", path, l->dir, strerror(errno),
+                        errno == ENOSPC ? "free some space or choose another directory"
+                                        : "create the directory or choose another path");
+            goto fail;
+        }
+        if ((l->tmp_fd = lock_dir(tmpl)) >= 0)
+            l->tmp = tmpl;
+    }
+    if (!l->tmp) {
+        incmap_fail(err, INCMAP_ERR_IO, "%s: cannot lock a temporary directory in %s: %s", path, l->dir,
+                    strerror(errno));
+        goto fail;
+    }
+    /* A directory in memory, made as such: the CSV driver writes a file only into a directory. */
+    if (!l->gpkg &&
+        (!(l->mem = incmap_arena_printf(l->arena, "/vsimem/incmap-%p%s", (void *)l, strrchr(l->tmp, '/'))) ||
+         VSIMkdir(l->mem, 0755) != 0)) {
         incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if (!mkdtemp(tmpl)) {
-        incmap_fail(err, INCMAP_ERR_IO, "%s: cannot write in %s (%s): create the directory or choose another path",
-                    path, l->dir, strerror(errno));
-        goto fail;
-    }
-    l->tmp = tmpl;
     if (!(l->srs = OSRNewSpatialReference(NULL)) || OSRImportFromEPSG(l->srs, 4326) != OGRERR_NONE ||
         !(l->point = OGR_G_CreateGeometry(wkbPoint))) {
         incmap_fail(err, INCMAP_ERR_IO, "cannot set up EPSG:4326 (is PROJ's proj.db installed?): %s", gdal_reason());
@@ -689,6 +820,7 @@ static incmap_layers *layers_open(const char *path, const incmap_layers_options 
         goto fail;
     return l;
 fail:
+    explain_full(l, err ? err->code : INCMAP_OK, err);
     incmap_layers_destroy(l);
     return NULL;
 }
@@ -930,6 +1062,7 @@ incmap_status incmap_layers_add_incident(incmap_layers *l, const incmap_incident
 {
     CPLPushErrorHandler(CPLQuietErrorHandler);
     incmap_status rc = add_incident(l, row, err);
+    explain_full(l, rc, err);
     CPLPopErrorHandler();
     return rc;
 }
@@ -938,6 +1071,7 @@ incmap_status incmap_layers_add_mention(incmap_layers *l, const incmap_mention_r
 {
     CPLPushErrorHandler(CPLQuietErrorHandler);
     incmap_status rc = add_mention(l, row, err);
+    explain_full(l, rc, err);
     CPLPopErrorHandler();
     return rc;
 }
@@ -946,6 +1080,7 @@ incmap_status incmap_layers_add_article(incmap_layers *l, const incmap_article_r
 {
     CPLPushErrorHandler(CPLQuietErrorHandler);
     incmap_status rc = add_article(l, row, err);
+    explain_full(l, rc, err);
     CPLPopErrorHandler();
     return rc;
 }
@@ -969,6 +1104,7 @@ incmap_status incmap_layers_add_doc(incmap_layers *l, incmap_ctx *ctx, const inc
         rc = add_incident(l, &rows->incidents[i], err);
     for (size_t i = 0; !rc && i < rows->n_mentions; i++)
         rc = add_mention(l, &rows->mentions[i], err);
+    explain_full(l, rc, err);
     CPLPopErrorHandler();
     incmap_doc_rows_destroy(rows);
     return rc;
@@ -1000,6 +1136,73 @@ static int sync_path(const char *path)
     int r = fsync(fd);
     close(fd);
     return r;
+}
+
+/* Writes n bytes to a new file at path; -1 with errno on any failure (the file is then left for
+ * the temporary directory's removal). */
+static int write_file(const char *path, const void *buf, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return -1;
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0) {
+            int e = k < 0 ? errno : EIO;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return close(fd);
+}
+
+/* Copies the files GDAL wrote under the memory directory from into the directory to (made
+ * already), directories too (FlatGeobuf given a name without .fgb makes one). */
+static incmap_status copy_tree(incmap_layers *l, const char *from, const char *to, incmap_error *err)
+{
+    char **names = VSIReadDir(from);
+    incmap_status rc = INCMAP_OK;
+    for (int i = 0; names && names[i] && rc == INCMAP_OK; i++) {
+        if (!strcmp(names[i], ".") || !strcmp(names[i], ".."))
+            continue;
+        const char *src = join(l->arena, from, names[i]), *dst = join(l->arena, to, names[i]);
+        if (!src || !dst) {
+            rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+            break;
+        }
+        char **sub = VSIReadDir(src); /* NULL for a file (and for an empty directory: none is made) */
+        if (sub) {
+            CSLDestroy(sub);
+            if (mkdir(dst, 0777) != 0)
+                rc = incmap_fail(err, INCMAP_ERR_IO, "%s: cannot make %s: %s", l->path, dst, strerror(errno));
+            else
+                rc = copy_tree(l, src, dst, err);
+            continue;
+        }
+        vsi_l_offset n = 0;
+        GByte *buf = VSIGetMemFileBuffer(src, &n, TRUE);
+        if (write_file(dst, buf ? (const void *)buf : "", buf ? (size_t)n : 0) != 0)
+            rc = incmap_fail(err, INCMAP_ERR_IO, "%s: cannot write %s: %s", l->path, dst, strerror(errno));
+        CPLFree(buf);
+    }
+    CSLDestroy(names);
+    return rc;
+}
+
+/* GDAL 3.6's GeoJSON, CSV and KML writers ignore a write that fails: a full disk left empty or
+ * cut files behind a success. So those formats are written in memory (/vsimem/) and copied
+ * into the temporary directory by writes whose every failure is seen. (A GeoPackage is SQLite,
+ * which reports every failure: it is written in place.) The memory is the size of the output,
+ * handed over file by file. */
+static incmap_status copy_out(incmap_layers *l, incmap_error *err)
+{
+    return copy_tree(l, l->mem, l->tmp, err);
 }
 
 static incmap_status move_into_place(incmap_layers *l, incmap_error *err)
@@ -1063,7 +1266,7 @@ static incmap_status layers_commit(incmap_layers *l, incmap_error *err)
         return incmap_fail(err, INCMAP_ERR_IO, "%s: closing the output failed (disk full?): %s", l->path,
                            gdal_reason());
     }
-    if ((rc = move_into_place(l, err)) != INCMAP_OK)
+    if ((l->mem && (rc = copy_out(l, err)) != INCMAP_OK) || (rc = move_into_place(l, err)) != INCMAP_OK)
         return rc;
     l->committed = 1;
     if (l->skipped) {
@@ -1084,6 +1287,7 @@ incmap_status incmap_layers_commit(incmap_layers *l, incmap_error *err)
 {
     CPLPushErrorHandler(CPLQuietErrorHandler);
     incmap_status rc = layers_commit(l, err);
+    explain_full(l, rc, err);
     CPLPopErrorHandler();
     if (rc != INCMAP_OK && rc != INCMAP_ERR_USAGE)
         l->broken = 1;

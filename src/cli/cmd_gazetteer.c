@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -58,6 +59,12 @@ static int build(int argc, char **argv)
         return cli_usage_error("gazetteer", "gazetteer build needs -o FILE");
     if (optind >= argc)
         return cli_usage_error("gazetteer", "gazetteer build needs at least one GeoNames source file");
+    /* Checked first: the build would write FILE.idx beside a directory before failing to rename
+     * the database over it. */
+    struct stat ost;
+    if (stat(out, &ost) == 0 && S_ISDIR(ost.st_mode))
+        return cli_usage_error("gazetteer", "-o %s is a directory: give a file name, such as %s/incmap-gazetteer.db",
+                               out, out);
     incmap_import_stats st;
     incmap_error err = {0};
     incmap_status rc = incmap_gazetteer_build(out, (const char *const *)argv + optind, (size_t)(argc - optind), &io,

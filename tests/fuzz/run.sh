@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # run.sh SECONDS [HARNESS...]: builds the libFuzzer harnesses (tests/fuzz/fuzz_*.c) with clang,
 # ASan and UBSan in build-fuzz/, and runs each one (or those named: text, dates, gazetteer,
-# geocode, html) for SECONDS. Fails when any harness finds a crash, a sanitizer report, a leak, a
+# geocode, html, feed) for SECONDS. Fails when any harness finds a crash, a sanitizer report, a leak, a
 # broken invariant or an input slower than 10 s; the input is saved in build-fuzz/artifacts/.
 #
 # Corpus: build-fuzz/corpus/NAME keeps what libFuzzer found between runs (delete it to start
 # over); the seeds are copied afresh from tests/fixtures, tests/eval/articles, the real pages of
-# ../shared/seeds when present and the GeoNames extracts in gazetteer/ at every run, never stored
-# twice in git. Dictionaries help libFuzzer past what random bytes rarely spell: the lexicon's
+# ../shared/seeds when present, the GeoNames extracts in gazetteer/ and feeds made from the
+# articles at every run, never stored twice in git. Dictionaries help libFuzzer past what random bytes rarely spell: the lexicon's
 # date, number and trigger words (from gazetteer/lexicon) for dates and geocode, HTML markup for
 # html. Replay one input: build-fuzz/fuzz_NAME FILE.
 #
@@ -19,13 +19,13 @@ ROOT=$PWD
 B=$ROOT/build-fuzz
 
 if [ $# -lt 1 ] || ! [[ $1 =~ ^[0-9]+$ ]] || [ "$1" -eq 0 ]; then
-    echo "usage: $0 SECONDS [text|dates|gazetteer|geocode|html ...]" >&2
+    echo "usage: $0 SECONDS [text|dates|gazetteer|geocode|html|feed ...]" >&2
     exit 2
 fi
 secs=$1
 shift
 harnesses=("$@")
-if [ ${#harnesses[@]} -eq 0 ]; then harnesses=(text dates gazetteer geocode html); fi
+if [ ${#harnesses[@]} -eq 0 ]; then harnesses=(text dates gazetteer geocode html feed); fi
 for h in "${harnesses[@]}"; do
     [ -f "tests/fuzz/fuzz_$h.c" ] || { echo "run.sh: no harness tests/fuzz/fuzz_$h.c" >&2; exit 2; }
 done
@@ -58,6 +58,29 @@ printf '%s' '<!DOCTYPE html><html><head><title>A &amp; B</title><style>p{}</styl
     '<pre>a\n b</pre><select><option>Mali</select><textarea><p>t</textarea><p>fin' >"$B/seeds/html/synthetic.html"
 printf '%s' '<div><div><div><div><div><div><div><div><p><span><a href="x">Gao</a>' >"$B/seeds/html/nested.html"
 printf '%s' '<p>Tiby<script>never closed <!-- nor this' >"$B/seeds/html/unclosed.html"
+# Feeds: the test fixtures' (one with broken lines), and feeds made of the articles, in JSON Lines
+# as a wire service sends them (text or html, every field). fuzz_feed reads a size limit from the
+# last byte: 0, none.
+S=$B/seeds/feed
+mkdir -p "$S"
+for f in tests/fixtures/update/*/feed.jsonl; do
+    { cat "$f"; printf '\000'; } >"$S/$(basename "$(dirname "$f")").jsonl"
+done
+/usr/bin/python3 - "$S" tests/eval/articles/*.txt <<'PY'
+import json, sys
+out, files = sys.argv[1], sys.argv[2:]
+for k, path in enumerate(files[:12]):
+    text = open(path, encoding="utf-8", errors="replace").read()
+    e = {"id": "e%d" % k, "url": "https://example.org/%d" % k, "title": text.split("\n")[0][:80],
+         "published": "2025-07-%02dT10:00:00Z" % (k % 28 + 1), "language": ["fr", "en", "es"][k % 3]}
+    e["html" if k % 2 else "text"] = "<p>" + text.replace("\n", "</p><p>") + "</p>" if k % 2 else text
+    line = json.dumps(e, ensure_ascii=bool(k % 4 == 0))
+    with open("%s/article%02d.jsonl" % (out, k), "wb") as f:
+        f.write((line + "\n" + line[: len(line) // 2] + "\n").encode("utf-8") + bytes([k % 2]))
+    if k == 0:  # UTF-16 with a byte-order mark, as Windows tools export
+        with open("%s/utf16.jsonl" % out, "wb") as f:
+            f.write(b"\xff\xfe" + (line + "\r\n").encode("utf-16-le") + b"\0")
+PY
 # The gazetteer harness reads the file's kind from the input's last byte (see fuzz_gazetteer.c).
 gz_kind() {
     case $(basename "$1") in
@@ -109,6 +132,13 @@ for w in '<p>' '</p>' '<br>' '<br/>' '<div>' '</div>' '<li>' '<td>' '<tr>' '<h1>
     printf '"%s"\n' "$(printf '%s' "$w" | sed 's/\\/\\\\/g; s/"/\\"/g')"
 done >"$B/html.dict"
 
+# ---- dictionary of what a feed line holds: the fields, JSON's escapes and literals
+for w in '{"id":' '"url":' '"title":' '"published":' '"language":' '"text":' '"html":' '"fr"' '"en"' \
+         '"2025-07-15"' '"2025-07-15T10:00:00Z"' '\u0000' '\u00e9' '\ud83d\ude00' '\"' '\\' '\n' 'null' 'true' \
+         '[]' '{}' '<p>' '&amp;'; do
+    printf '"%s"\n' "$(printf '%s' "$w" | sed 's/\\/\\\\/g; s/"/\\"/g')"
+done >"$B/feed.dict"
+
 # ---- run
 mkdir -p "$B/artifacts" "$B/logs"
 # fuzz_gazetteer builds a gazetteer per input: in memory when /dev/shm exists, and removed even
@@ -124,7 +154,10 @@ printf '%-10s %6s %10s %8s %7s %7s %6s  %s\n' HARNESS SECS RUNS EXEC/S COV FT CO
 for h in "${harnesses[@]}"; do
     mkdir -p "$B/corpus/$h"
     extra=()
-    case $h in dates | geocode) extra=(-dict="$dict") ;; html) extra=(-dict="$B/html.dict") ;; esac
+    case $h in
+        dates | geocode) extra=(-dict="$dict") ;; html) extra=(-dict="$B/html.dict") ;;
+        feed) extra=(-dict="$B/feed.dict") ;;
+    esac
     if [ "${INCMAP_FUZZ_KEEP_GOING:-0}" = 1 ]; then
         extra+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
     fi
