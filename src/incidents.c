@@ -42,6 +42,7 @@ typedef struct {
     int prec, own_date;
     const char *date_text;
     const char *actor1, *actor2;
+    int unnamed; /* no perpetrator in the sentences, not even "des hommes armés" */
     toll t;
     int background;
     size_t sent;
@@ -62,6 +63,9 @@ typedef struct {
     long last_inc;   /* the incident last created or merged into, -1 */
     draft *summary;  /* "deux attaques": drafts that count only if nothing more precise does */
     size_t n_summary, cap_summary;
+    /* the one armed group the article's body names (NULL: none yet; "" several): the author of
+     * the incidents it tells without naming one again ("le groupe", "the militants") */
+    const char *sole_group;
 } coder;
 
 static const incmap_wordlist *list(const coder *c, const char *name)
@@ -691,6 +695,9 @@ static void resolve_type_and_actors(const coder *c, const trigger *tr, const act
         p2 = p1, p1 = NULL; /* soldiers killed by someone unnamed */
     const char *n1 = p1 ? actor_name(c, p1, cc) : NULL;
     d->actor1 = n1 ? n1 : "Unidentified Armed Group";
+    d->unnamed = !p1;
+    for (size_t k = 0; k < na && d->unnamed; k++)
+        d->unnamed = a[k].kind != K_UAG;
     const char *n2 = p2 ? actor_name(c, p2, cc) : NULL;
     if (!n2 && !strcmp(d->etype, "Violence against civilians") && cc && *cc) {
         actor civ = {"Civilians ({C})", K_CIV, 0, 0, {0}, 0};
@@ -730,6 +737,7 @@ static void merge_into(draft *e, const draft *d)
     e->t.vague |= d->t.vague;
     if (!strcmp(e->actor1, "Unidentified Armed Group") && *d->actor1 && strcmp(d->actor1, e->actor2))
         e->actor1 = d->actor1;
+    e->unnamed = e->unnamed && d->unnamed;
     if (!*e->actor2 && strcmp(d->actor2, e->actor1))
         e->actor2 = d->actor2;
     if (e->inherited && !d->inherited)
@@ -796,6 +804,13 @@ static incmap_status settle(coder *c)
             c->inc[k++] = *e;
     }
     c->n_inc = k;
+    for (size_t i = 0; c->sole_group && *c->sole_group && i < c->n_inc; i++) {
+        draft *e = &c->inc[i];
+        if (e->unnamed && !strcmp(e->actor1, "Unidentified Armed Group") && strcmp(e->actor2, c->sole_group) &&
+            (!strcmp(e->etype, "Battles") || !strcmp(e->etype, "Explosions/Remote violence") ||
+             !strcmp(e->etype, "Violence against civilians")))
+            e->actor1 = c->sole_group;
+    }
     return INCMAP_OK;
 }
 
@@ -835,6 +850,9 @@ static incmap_status code_sentence(coder *c, size_t s)
     size_t first = c->sent_first[s], end = c->sent_end[s];
     actor a[MAX_ACTORS];
     size_t na = find_actors(c, first, end, a);
+    for (size_t k = 0; k < na; k++)
+        if (a[k].kind == K_GROUP)
+            c->sole_group = !c->sole_group || !strcmp(c->sole_group, a[k].name) ? a[k].name : "";
     trigger tr;
     /* "Aucune attaque n'a été enregistrée", "la recrudescence des attaques": no event. */
     if (!find_trigger(c, first, end, &tr) || tr.ctx == CTX_NEGATED || tr.ctx == CTX_TREND) {

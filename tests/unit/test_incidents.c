@@ -132,11 +132,44 @@ static void test_boilerplate_makes_no_incident(void **state)
     incmap_doc_destroy(d);
 }
 
+/* The one armed group an article names is the author of the incidents it tells without naming
+ * anyone; "des hommes armés" stays unidentified, as the text says. */
+static void test_article_group_is_the_author(void **state)
+{
+    incmap_ctx *ctx = *state;
+    static const struct {
+        const char *text, *actor1;
+    } rows[] = {
+        {"Le JNIM multiplie les opérations dans la région de Kayes. Mardi, un poste militaire a été attaqué à "
+         "Diboli, tuant trois soldats.",
+         "JNIM"},
+        {"Le JNIM multiplie les opérations dans la région de Kayes. Mardi, des hommes armés ont attaqué un poste "
+         "militaire à Diboli, tuant trois soldats.",
+         "Unidentified Armed Group"},
+        {"Le JNIM et l'EIGS se disputent la région de Ménaka. Mardi, un poste militaire a été attaqué à "
+         "Anderamboukane, tuant trois soldats.",
+         "Unidentified Armed Group"},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < N_ROWS(rows); i++) {
+        incmap_article_info info = {.source = "test", .published = "2025-07-03"};
+        incmap_error err = {0};
+        incmap_doc *d = incmap_geocode(ctx, rows[i].text, strlen(rows[i].text), &info, &err);
+        assert_non_null(d);
+        CHECK_TRUE(bad, d->n_incidents == 1, "%s: %zu incidents", rows[i].text, d->n_incidents);
+        if (d->n_incidents == 1)
+            CHECK_STR(bad, rows[i].text, rows[i].actor1, d->incidents[0].actor1);
+        incmap_doc_destroy(d);
+    }
+    END_TABLE(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_incident_table),
         cmocka_unit_test(test_boilerplate_makes_no_incident),
+        cmocka_unit_test(test_article_group_is_the_author),
     };
     return cmocka_run_group_tests(tests, ctx_setup, ctx_teardown);
 }
