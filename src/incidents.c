@@ -845,6 +845,25 @@ static const char *site_country(const coder *c, const site *st)
     return "";
 }
 
+/* The date expressions of the sentence that stand in brackets, "(avril 2015)", distinct days. */
+static size_t bracketed_dates(const coder *c, const incmap_date_hit *dh, size_t nd, incmap_date_hit *out)
+{
+    const incmap_tokens *t = c->in->toks;
+    size_t n = 0;
+    for (size_t k = 0; k < nd; k++) {
+        size_t a = dh[k].tok_first, b = dh[k].tok_end;
+        if (a == 0 || b >= t->n || !(t->tok[a - 1].flags & INCMAP_TOK_PUNCT) || !(t->tok[b].flags & INCMAP_TOK_PUNCT) ||
+            c->in->text[t->tok[a - 1].start] != '(' || c->in->text[t->tok[b].start] != ')' || dh[k].is_context)
+            continue;
+        int seen = 0;
+        for (size_t j = 0; j < n; j++)
+            seen |= out[j].days == dh[k].days;
+        if (!seen)
+            out[n++] = dh[k];
+    }
+    return n;
+}
+
 static incmap_status code_sentence(coder *c, size_t s)
 {
     size_t first = c->sent_first[s], end = c->sent_end[s];
@@ -893,47 +912,54 @@ static incmap_status code_sentence(coder *c, size_t s)
                           end, 1};
         ns = 1;
     }
+    /* "les attentats du restaurant La Terrasse (avril 2015), de l'hôtel Radisson Blu (novembre
+     * 2015) et l'attaque contre l'hôtel Nord-Sud (mars 2016)": events listed each with its date
+     * in brackets, at one site: one incident each */
+    incmap_date_hit listed[MAX_DATES];
+    size_t nl = ns == 1 ? bracketed_dates(c, dh, nd, listed) : 0;
     draft d0;
-    memset(&d0, 0, sizeof d0);
-    d0.sent = s;
-    d0.prio = tr.prio;
-    d0.generic = tr.generic;
-    sentence_date(c, dh, nd, &tr, &d0);
-    for (size_t k = 0; k < nd; k++)
-        d0.background |= dh[k].precision == 3 && !dh[k].has_year && dh[k].days < c->ds.published - 300;
-    if (c->ds.published >= 0 && d0.days < c->ds.published - BACKGROUND_DAYS)
-        d0.background = 1;
-    for (size_t k = 0; k < ns; k++) {
-        draft d = d0;
-        d.place = sites[k].place;
-        d.inherited = sites[k].inherited;
-        d.geo_precision = sites[k].geo_precision;
-        size_t lo = k ? sites[k - 1].tok_last + 1 : first;
-        size_t hi = ns > 1 && k + 1 < ns ? sites[k].tok_last : end;
-        if (ns > 1 && k + 1 == ns)
-            hi = sites[k].tok_last;
-        d.t = site_toll(figs, nf, nums, nn, ns > 1 ? lo : first, hi, zero, vague);
-        resolve_type_and_actors(c, &tr, a, na, site_country(c, &sites[k]), &d);
-        d.confidence = 0.4 + (d.inherited ? 0 : 0.2) + (d.own_date ? 0.15 : 0) + (tr.prio >= 5 ? 0.15 : 0);
-        /* told again: the latest incident it fits ("L'attaque de mardi" after a paragraph on
-         * 2022); talk: only the incident being told */
-        long host = -1;
-        for (long j = c->last_inc; retold && j >= 0 && host < 0; j--)
-            if (compatible(&c->inc[j], &d))
-                host = j;
-        if (weak && !summary && host < 0 && c->last_inc >= 0 && compatible(&c->inc[c->last_inc], &d))
-            host = c->last_inc;
-        if (host >= 0) {
-            merge_into(&c->inc[host], &d);
-            continue;
+    for (size_t v = 0; v < (nl >= 2 ? nl : 1); v++) {
+        memset(&d0, 0, sizeof d0);
+        d0.sent = s;
+        d0.prio = tr.prio;
+        d0.generic = tr.generic;
+        sentence_date(c, nl >= 2 ? &listed[v] : dh, nl >= 2 ? 1 : nd, &tr, &d0);
+        for (size_t k = 0; k < nd; k++)
+            d0.background |= dh[k].precision == 3 && !dh[k].has_year && dh[k].days < c->ds.published - 300;
+        if (c->ds.published >= 0 && d0.days < c->ds.published - BACKGROUND_DAYS)
+            d0.background = 1;
+        for (size_t k = 0; k < ns; k++) {
+            draft d = d0;
+            d.place = sites[k].place;
+            d.inherited = sites[k].inherited;
+            d.geo_precision = sites[k].geo_precision;
+            size_t lo = k ? sites[k - 1].tok_last + 1 : first;
+            size_t hi = ns > 1 && k + 1 < ns ? sites[k].tok_last : end;
+            if (ns > 1 && k + 1 == ns)
+                hi = sites[k].tok_last;
+            d.t = site_toll(figs, nf, nums, nn, ns > 1 ? lo : first, hi, zero, vague);
+            resolve_type_and_actors(c, &tr, a, na, site_country(c, &sites[k]), &d);
+            d.confidence = 0.4 + (d.inherited ? 0 : 0.2) + (d.own_date ? 0.15 : 0) + (tr.prio >= 5 ? 0.15 : 0);
+            /* told again: the latest incident it fits ("L'attaque de mardi" after a paragraph on
+             * 2022); talk: only the incident being told */
+            long host = -1;
+            for (long j = c->last_inc; retold && j >= 0 && host < 0; j--)
+                if (compatible(&c->inc[j], &d))
+                    host = j;
+            if (weak && !summary && host < 0 && c->last_inc >= 0 && compatible(&c->inc[c->last_inc], &d))
+                host = c->last_inc;
+            if (host >= 0) {
+                merge_into(&c->inc[host], &d);
+                continue;
+            }
+            /* told again but fitting none (another date, say): still an event already reported,
+             * whose details the sentence got wrong or we did, not a new one */
+            if (weak || retold)
+                continue;
+            incmap_status st = summary ? add_summary(c, &d) : add_draft(c, &d);
+            if (st != INCMAP_OK)
+                return st;
         }
-        /* told again but fitting none (another date, say): still an event already reported,
-         * whose details the sentence got wrong or we did, not a new one */
-        if (weak || retold)
-            continue;
-        incmap_status st = summary ? add_summary(c, &d) : add_draft(c, &d);
-        if (st != INCMAP_OK)
-            return st;
     }
     if (d0.own_date && !d0.background) {
         c->ctx_days = d0.days;

@@ -70,6 +70,10 @@ static const inc_row inc_rows[] = {
      "'les combattants qui': the article belongs to the subject, the event is not told again"},
     {"En juillet 2022, le JNIM a frappé Kati avec une attaque suicide.", "2024-09-20",
      "Suicide bomb@Kati 2022-07-15 0", "'attaque suicide' names the kind of attack"},
+    {"Bamako avait été épargnée depuis les attentats meurtriers du restaurant La Terrasse (avril 2015) et de "
+     "l'hôtel Radisson Blu (novembre 2015) à Bamako.",
+     "2024-09-20", "Attack@Bamako 2015-04-15 3; Attack@Bamako 2015-11-15 3",
+     "events listed with their dates in brackets: one incident each"},
     {"Accueil\u00a0\u00a0\u00a0\u00a0Kidal : trois morts dans une attaque\u00a0\u00a0\u00a0\u00a0Gao : les prix "
      "flambent\u00a0\u00a0\u00a0\u00a0Contact", "2025-07-15", "",
      "a headline list run together with no-break spaces is page furniture"},
