@@ -1,4 +1,8 @@
-/* doc_json.c: a doc as the JSON contract of README.md (cJSON). */
+/* doc_json.c: a doc as the JSON contract of README.md. The one-line form (JSON Lines, what
+ * `geocode --format json` prints per article) is written directly; the pretty form is printed by
+ * cJSON from a tree. Both give the same members in the same order: the direct writer produces
+ * byte for byte what cJSON_PrintUnformatted gives for that tree (test_geocode checks it), and
+ * saves building and freeing a node per field, which was a fifth of a geocode run. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +11,22 @@
 #include <cjson/cJSON.h>
 
 #include "incmap.h"
+#include "util.h"
+
+/* A number with at most `decimals` decimals and no trailing zeros ("14.35005", "1", "0.9"), as
+ * both forms print it. */
+static void fixed_text(char b[48], double v, int decimals)
+{
+    size_t n = incmap_format_fixed(b, v, decimals);
+    if (decimals > 0 && n > 0 && n < 48) {
+        while (b[n - 1] == '0')
+            b[--n] = 0;
+        if (b[n - 1] == '.')
+            b[--n] = 0;
+    }
+    if (!strcmp(b, "-0"))
+        strcpy(b, "0");
+}
 
 /* Numbers are formatted here and added raw: cJSON prints every double with up to three
  * printf calls to find the shortest round-trip form, which was a quarter of a geocode run. */
@@ -15,15 +35,7 @@ static cJSON *fixed(double v, int decimals)
     char b[48];
     if (!isfinite(v))
         return cJSON_CreateNull();
-    int n = snprintf(b, sizeof b, "%.*f", decimals, v);
-    if (decimals > 0 && n > 0 && (size_t)n < sizeof b) {
-        while (b[n - 1] == '0')
-            b[--n] = 0;
-        if (b[n - 1] == '.')
-            b[--n] = 0;
-    }
-    if (!strcmp(b, "-0"))
-        strcpy(b, "0");
+    fixed_text(b, v, decimals);
     return cJSON_CreateRaw(b);
 }
 
@@ -100,7 +112,9 @@ static cJSON *incident_json(const incmap_incident *x)
     return o;
 }
 
-char *incmap_doc_to_json(const incmap_doc *doc, int pretty)
+/* ------------------------------------------------------------------ the pretty form */
+
+static char *doc_print_pretty(const incmap_doc *doc)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
@@ -116,7 +130,213 @@ char *incmap_doc_to_json(const incmap_doc *doc, int pretty)
     cJSON *inc = cJSON_AddArrayToObject(o, "incidents");
     for (size_t i = 0; i < doc->n_incidents; i++)
         cJSON_AddItemToArray(inc, incident_json(&doc->incidents[i]));
-    char *s = pretty ? cJSON_Print(o) : cJSON_PrintUnformatted(o);
+    char *s = cJSON_Print(o);
     cJSON_Delete(o);
     return s;
+}
+
+/* ------------------------------------------------------------------ the one-line form */
+
+/* Output and whether the object or array being written already has a member (so the next one
+ * needs a comma). */
+typedef struct {
+    incmap_buf b;
+    int more;
+} json_out;
+
+/* A JSON string as cJSON escapes it: quote, backslash and the named control characters by
+ * their short escape, other control characters as \u00XX, every other byte as it is. */
+static void put_string(incmap_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    incmap_buf_putc(b, '"');
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    for (;; p++) {
+        if (*p > 31 && *p != '"' && *p != '\\')
+            continue;
+        incmap_buf_append(b, (const char *)run, (size_t)(p - run));
+        if (!*p)
+            break;
+        run = p + 1;
+        char esc[7] = {'\\', 0};
+        size_t n = 2;
+        switch (*p) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[*p >> 4];
+            esc[5] = hex[*p & 15];
+            n = 6;
+        }
+        incmap_buf_append(b, esc, n);
+    }
+    incmap_buf_putc(b, '"');
+}
+
+/* A member's key as written: the keys are fixed ASCII words, which JSON writes as they are. */
+#define K(name) "\"" name "\":"
+
+static void key(json_out *w, const char *quoted)
+{
+    if (w->more)
+        incmap_buf_putc(&w->b, ',');
+    w->more = 1;
+    incmap_buf_puts(&w->b, quoted);
+}
+
+static void open_member(json_out *w, const char *quoted, char bracket)
+{
+    key(w, quoted);
+    incmap_buf_putc(&w->b, bracket);
+    w->more = 0;
+}
+
+static void close_member(json_out *w, char bracket)
+{
+    incmap_buf_putc(&w->b, bracket);
+    w->more = 1;
+}
+
+/* A string member; as with cJSON_AddStringToObject, a NULL string leaves the member out. */
+static void put_str(json_out *w, const char *k, const char *s)
+{
+    if (!s)
+        return;
+    key(w, k);
+    put_string(&w->b, s);
+}
+
+static void put_str_or_null(json_out *w, const char *k, const char *s)
+{
+    key(w, k);
+    if (s && *s)
+        put_string(&w->b, s);
+    else
+        incmap_buf_append(&w->b, "null", 4);
+}
+
+static void put_num(json_out *w, const char *k, int has, double v, int decimals)
+{
+    key(w, k);
+    if (has && isfinite(v)) {
+        char t[48];
+        fixed_text(t, v, decimals);
+        incmap_buf_puts(&w->b, t);
+    } else {
+        incmap_buf_append(&w->b, "null", 4);
+    }
+}
+
+static void put_int(json_out *w, const char *k, long long v)
+{
+    key(w, k);
+    incmap_buf_put_int(&w->b, v);
+}
+
+static void put_bool(json_out *w, const char *k, int v)
+{
+    key(w, k);
+    incmap_buf_puts(&w->b, v ? "true" : "false");
+}
+
+static void place_line(json_out *w, const incmap_place *p)
+{
+    put_str(w, K("text"), p->text);
+    put_int(w, K("start"), (long long)p->start);
+    put_int(w, K("end"), (long long)p->end);
+    put_bool(w, K("resolved"), p->resolved);
+    put_num(w, K("geonameid"), p->resolved, (double)p->geonameid, 0);
+    put_str_or_null(w, K("name"), p->name);
+    put_str_or_null(w, K("feature_code"), p->feature_code);
+    put_str_or_null(w, K("country"), p->country);
+    put_str_or_null(w, K("admin1"), p->admin1);
+    put_str_or_null(w, K("admin2"), p->admin2);
+    put_num(w, K("lat"), p->has_coords, p->lat, 6);
+    put_num(w, K("lon"), p->has_coords, p->lon, 6);
+    put_num(w, K("geo_precision"), p->geo_precision > 0, p->geo_precision, 0);
+    put_num(w, K("score"), 1, p->score, 2);
+    put_str(w, K("why"), p->why);
+    put_str(w, K("section"), p->section);
+    if (!p->resolved && p->fallback_geonameid) {
+        open_member(w, K("fallback"), '{');
+        put_int(w, K("geonameid"), (long long)p->fallback_geonameid);
+        put_str(w, K("name"), p->fallback_name);
+        close_member(w, '}');
+    }
+}
+
+static void incident_line(json_out *w, const incmap_incident *x)
+{
+    put_str_or_null(w, K("event_date"), x->event_date);
+    put_num(w, K("time_precision"), x->time_precision > 0, x->time_precision, 0);
+    put_str_or_null(w, K("date_text"), x->date_text);
+    put_str_or_null(w, K("event_type"), x->event_type);
+    put_str_or_null(w, K("sub_event_type"), x->sub_event_type);
+    put_str_or_null(w, K("actor1"), x->actor1);
+    put_str_or_null(w, K("actor2"), x->actor2);
+    put_int(w, K("fatalities"), x->fatalities);
+    put_bool(w, K("fatalities_stated"), x->fatalities_stated);
+    put_num(w, K("injured"), x->injured >= 0, x->injured, 0);
+    put_str_or_null(w, K("location"), x->location);
+    put_num(w, K("place"), x->place >= 0, x->place, 0);
+    put_num(w, K("lat"), x->has_coords, x->lat, 6);
+    put_num(w, K("lon"), x->has_coords, x->lon, 6);
+    put_str_or_null(w, K("country"), x->country);
+    put_str_or_null(w, K("admin1"), x->admin1);
+    put_num(w, K("geo_precision"), x->geo_precision > 0, x->geo_precision, 0);
+    put_bool(w, K("background"), x->background);
+    put_num(w, K("confidence"), 1, x->confidence, 2);
+    open_member(w, K("evidence"), '{');
+    put_int(w, K("start"), (long long)x->evidence_start);
+    put_int(w, K("end"), (long long)x->evidence_end);
+    put_str(w, K("text"), x->evidence ? x->evidence : "");
+    close_member(w, '}');
+}
+
+static char *doc_print_line(const incmap_doc *doc)
+{
+    json_out w = {{0}, 0};
+    incmap_buf_putc(&w.b, '{');
+    put_str(&w, K("source"), doc->source);
+    put_str(&w, K("language"), doc->language);
+    put_str_or_null(&w, K("published"), doc->published);
+    put_str(&w, K("published_from"), doc->published_from);
+    put_str(&w, K("encoding"), doc->encoding);
+    open_member(&w, K("places"), '[');
+    for (size_t i = 0; i < doc->n_places; i++) {
+        if (i)
+            incmap_buf_putc(&w.b, ',');
+        incmap_buf_putc(&w.b, '{');
+        w.more = 0;
+        place_line(&w, &doc->places[i]);
+        incmap_buf_putc(&w.b, '}');
+    }
+    close_member(&w, ']');
+    open_member(&w, K("incidents"), '[');
+    for (size_t i = 0; i < doc->n_incidents; i++) {
+        if (i)
+            incmap_buf_putc(&w.b, ',');
+        incmap_buf_putc(&w.b, '{');
+        w.more = 0;
+        incident_line(&w, &doc->incidents[i]);
+        incmap_buf_putc(&w.b, '}');
+    }
+    close_member(&w, ']');
+    incmap_buf_putc(&w.b, '}');
+    if (w.b.oom) {
+        incmap_buf_free(&w.b);
+        return NULL;
+    }
+    return w.b.s; /* the caller frees it */
+}
+
+char *incmap_doc_to_json(const incmap_doc *doc, int pretty)
+{
+    return pretty ? doc_print_pretty(doc) : doc_print_line(doc);
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <geodesic.h>
 #include <sqlite3.h>
 
 #include "gazetteer.h"
@@ -24,9 +25,36 @@ typedef struct {
     char name[120], feature_class[2], feature_code[11], country[3], admin1[100], admin2[100];
 } details_entry;
 
+/* Geodesic distances between entries (incmap_gazetteer_distance_km), direct-mapped by the pair
+ * of records: entries of the mapped index, stable while the gazetteer is open. */
+#define DISTANCE_CACHE 65536
+typedef struct {
+    const incmap_gz_record *x, *y; /* x NULL: empty */
+    double km;
+} distance_entry;
+
+/* Spelling-variant probes already answered (incmap_gazetteer_probe_spelling), direct-mapped by
+ * the squashed name: the same unknown capitalised words (people, organisations) recur from
+ * article to article, and each probe runs edit distances against up to thousands of indexed
+ * spellings. Names too long for the key are not remembered. */
+#define SPELLING_CACHE 4096
+typedef struct {
+    uint64_t hash; /* 0: empty */
+    size_t len;
+    char key[48];
+    int found;
+    const incmap_gz_posting *posts;
+    size_t n;
+} spelling_entry;
+
 struct incmap_gazetteer {
     char *path;
+    spelling_entry *spelling; /* SPELLING_CACHE entries, or NULL; written through a const
+                               * gazetteer, as it only remembers answers */
     details_entry *cache; /* DETAILS_CACHE entries, or NULL */
+    distance_entry *distances; /* DISTANCE_CACHE entries, allocated on first use; NULL: none */
+    struct geod_geodesic geod; /* WGS84, set up on first use (geod_ready) */
+    int geod_ready;
     sqlite3 *db;
     sqlite3_stmt *details, *admin1_of;
     sqlite3_stmt *country; /* prepared on first use by incmap_gazetteer_country */
@@ -70,10 +98,13 @@ static int within_distance(const char *a, size_t na, const char *b, int limit)
         return 0;
     int big = limit + 1, rows[2][257];
     int *prev = rows[0], *cur = rows[1];
-    for (size_t j = 0; j <= nb; j++)
+    /* Row 0 as far as the first row reads it (j <= lim + 1 at most); the rows after write
+     * their own band and the cell past it. */
+    size_t init = nb < lim + 1 ? nb : lim + 1;
+    for (size_t j = 0; j <= init; j++)
         prev[j] = j < lim + 1 ? (int)j : big;
-    if (nb < 256)
-        prev[nb + 1] = big;
+    if (init < 256)
+        prev[init + 1] = big;
     for (size_t i = 1; i <= na; i++) {
         size_t lo = i > lim ? i - lim : 0, hi = i + lim < nb ? i + lim : nb;
         int best = big;
@@ -111,6 +142,15 @@ int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squas
     *n_out = 0;
     if (len < 6)
         return 0; /* short names have too many neighbours one letter away */
+    uint64_t h = incmap_hash(squashed, len, 13);
+    spelling_entry *e = g->spelling && len < sizeof g->spelling->key ? &g->spelling[h % SPELLING_CACHE] : NULL;
+    if (e && e->hash == h && e->len == len && !memcmp(e->key, squashed, len)) {
+        if (e->found) {
+            *out = e->posts;
+            *n_out = e->n;
+        }
+        return e->found;
+    }
     incmap_buf sk = {0};
     incmap_gazetteer_skeleton(squashed, len, &sk);
     const incmap_gz_posting *p;
@@ -130,6 +170,10 @@ int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squas
     if (found) {
         *out = p;
         *n_out = np;
+    }
+    if (e) {
+        *e = (spelling_entry){h, len, {0}, found, found ? p : NULL, found ? np : 0};
+        memcpy(e->key, squashed, len);
     }
     return found;
 }
@@ -240,6 +284,7 @@ incmap_gazetteer *incmap_gazetteer_open(const char *path, incmap_error *err)
     fd = -1;
     if (check_index(g, idx_path, build_id, err) != INCMAP_OK)
         goto fail;
+    g->spelling = calloc(SPELLING_CACHE, sizeof *g->spelling); /* NULL: run without a cache */
     if (sqlite3_prepare_v2(g->db,
                            "SELECT p.name, p.fclass, p.fcode, p.country, coalesce(a1.name, ''), coalesce(a2.name, ''),"
                            " p.lat, p.lon, p.population FROM place p"
@@ -275,6 +320,8 @@ void incmap_gazetteer_close(incmap_gazetteer *g)
     sqlite3_finalize(g->country);
     sqlite3_close(g->db);
     free(g->cache);
+    free(g->distances);
+    free(g->spelling);
     if (g->map)
         munmap((void *)g->map, g->map_len);
     free(g->path);
@@ -346,6 +393,25 @@ const incmap_gz_record *incmap_gazetteer_find(const incmap_gazetteer *g, int64_t
             hi = mid;
     }
     return lo < g->h->n_records && g->rec[lo].geonameid == id ? &g->rec[lo] : NULL;
+}
+
+double incmap_gazetteer_distance_km(incmap_gazetteer *g, const incmap_gz_record *x, const incmap_gz_record *y)
+{
+    if (!g->geod_ready) {
+        geod_init(&g->geod, 6378137.0, 1 / 298.257223563); /* as incmap_wgs84_init */
+        g->geod_ready = 1;
+    }
+    if (!g->distances)
+        g->distances = calloc(DISTANCE_CACHE, sizeof *g->distances); /* NULL: run without a cache */
+    const incmap_gz_record *pair[2] = {x, y};
+    distance_entry *e = g->distances ? &g->distances[incmap_hash(pair, sizeof pair, 12) % DISTANCE_CACHE] : NULL;
+    if (e && e->x == x && e->y == y)
+        return e->km;
+    double s12 = 0;
+    geod_inverse(&g->geod, x->lat, x->lon, y->lat, y->lon, &s12, NULL, NULL);
+    if (e)
+        *e = (distance_entry){x, y, s12 / 1000.0};
+    return s12 / 1000.0;
 }
 
 static const char *col(sqlite3_stmt *st, int i, incmap_arena *a)

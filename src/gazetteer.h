@@ -76,6 +76,12 @@ int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squas
 /* The consonant skeleton used for the fuzzy table ("tinzaouatine" -> "tnztn"). */
 void incmap_gazetteer_skeleton(const char *key, size_t len, incmap_buf *out);
 
+/* The geodesic distance in kilometres between two entries (WGS84, PROJ's geod_inverse, as
+ * incmap_distance_km computes it from the records' coordinates). Remembered across articles:
+ * the same pairs (a town and its region's capital) recur in article after article, and each
+ * costs PROJ thousands of instructions. */
+double incmap_gazetteer_distance_km(incmap_gazetteer *g, const incmap_gz_record *x, const incmap_gz_record *y);
+
 /* Full details of one entry, from SQLite. Strings are copied into the arena. */
 typedef struct {
     int64_t geonameid;

@@ -84,6 +84,7 @@ incmap_doc *incmap_geocode(incmap_ctx *ctx, const char *bytes, size_t len, const
         goto fail;
     if (incmap_tokenize(pv->text.utf8, pv->text.len, &pv->toks) != INCMAP_OK)
         goto nomem;
+    incmap_lexicon_mark(ctx->lex, &pv->toks);
     doc->source = incmap_arena_strdup(a, source);
     doc->encoding = pv->text.encoding;
     const char *lang = info->language && *info->language && strcmp(info->language, "auto") != 0

@@ -54,6 +54,9 @@ typedef struct {
     incmap_date_scanner ds;
     size_t *sent_first, *sent_end;
     int *paragraph;
+    /* the places of sentence s: place_idx[place_first[s] .. place_first[s + 1]), in text order,
+     * so that a sentence looks at its own places, not at every place of the article */
+    size_t *place_first, *place_idx;
     draft *inc;
     size_t n_inc, cap_inc;
     long ctx_days;   /* the date of the event being narrated, -1 before the first one */
@@ -109,6 +112,25 @@ static incmap_status layout(coder *c)
         c->sent_end[t->tok[i].sentence] = i + 1;
     for (size_t s = 1; s < t->n_sent; s++)
         c->paragraph[s] = c->paragraph[s - 1] + blank_line_between(c->in->text, t->sent[s - 1].end, t->sent[s].start);
+    size_t np = c->in->n_places;
+    c->place_first = calloc(ns + 1, sizeof *c->place_first);
+    c->place_idx = calloc(np ? np : 1, sizeof *c->place_idx);
+    if (!c->place_first || !c->place_idx)
+        return INCMAP_ERR_NOMEM;
+    for (size_t p = 0; p < np; p++) /* counting sort by sentence */
+        if (c->in->places[p].sentence >= 0 && (size_t)c->in->places[p].sentence < ns)
+            c->place_first[c->in->places[p].sentence + 1]++;
+    for (size_t k = 0; k < ns; k++)
+        c->place_first[k + 1] += c->place_first[k];
+    size_t *cursor = calloc(ns, sizeof *cursor);
+    if (!cursor)
+        return INCMAP_ERR_NOMEM;
+    for (size_t p = 0; p < np; p++) {
+        int ps = c->in->places[p].sentence;
+        if (ps >= 0 && (size_t)ps < ns)
+            c->place_idx[c->place_first[ps] + cursor[ps]++] = p;
+    }
+    free(cursor);
     return INCMAP_OK;
 }
 
@@ -557,9 +579,8 @@ static size_t find_sites(coder *c, size_t s, size_t first, const trigger *tr, si
     int cand[32], cue[32];
     size_t nc = 0;
     int best_level = 5, prev = -1, prev_cue = 0;
-    for (size_t p = 0; p < c->in->n_places && nc < 32; p++) {
-        if ((size_t)c->in->places[p].sentence != s)
-            continue;
+    for (size_t k = c->place_first[s]; k < c->place_first[s + 1] && nc < 32; k++) {
+        size_t p = c->place_idx[k];
         int cu = site_cue(c, (int)p, first);
         /* "près des frontières avec le Sénégal et la Mauritanie": the cue governs the list */
         if (!cu && prev >= 0 && prev_cue < 0 && joined(c, prev, (int)p))
@@ -619,10 +640,11 @@ static void note_places(coder *c, size_t s, size_t first)
 {
     if (c->paragraph[s] != c->last_para)
         c->last_para = c->paragraph[s];
-    for (size_t p = 0; p < c->in->n_places; p++)
-        if ((size_t)c->in->places[p].sentence == s && place_level(c, (int)p) == 1 && site_cue(c, (int)p, first) >= 0 &&
-            !is_container(c, (int)p))
+    for (size_t k = c->place_first[s]; k < c->place_first[s + 1]; k++) {
+        size_t p = c->place_idx[k];
+        if (place_level(c, (int)p) == 1 && site_cue(c, (int)p, first) >= 0 && !is_container(c, (int)p))
             c->last_place = (int)p;
+    }
 }
 
 /* ------------------------------------------------------------------ dates */
@@ -1018,6 +1040,8 @@ static void coder_free(coder *c)
     free(c->sent_first);
     free(c->sent_end);
     free(c->paragraph);
+    free(c->place_first);
+    free(c->place_idx);
     free(c->inc);
     free(c->summary);
 }

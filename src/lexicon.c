@@ -13,6 +13,7 @@ typedef struct {
 } wl_slot;
 
 struct incmap_wordlist {
+    incmap_wordlist_marks marks; /* first: lexicon.h reads it through a cast */
     char lang[16], name[48];
     wl_slot *slots;           /* open addressing, power-of-two size */
     size_t n_slots, n;
@@ -20,8 +21,24 @@ struct incmap_wordlist {
     int max_words;
 };
 
+/* A word that is a key or a word-prefix of some list, for incmap_lexicon_mark. The lists it
+ * belongs to are word_lists[its index]; lists past MARK_LISTS are not recorded (look-ups in
+ * them always probe). */
+#define MARK_LISTS (64 * INCMAP_MARK_WORDS)
+typedef struct {
+    uint64_t hash;
+    const char *key;
+} lex_word;
+
 struct incmap_lexicon {
     incmap_arena *arena;
+    /* every slot key of every list: words[1..n_words], found through word_slots (open addressing
+     * of indices into words, 0 empty), and the lists of each (word_lists[0]: none); NULL when
+     * out of memory, which only costs the marks */
+    lex_word *words;
+    uint32_t *word_slots;
+    uint64_t (*word_lists)[INCMAP_MARK_WORDS];
+    size_t n_words, n_word_slots;
     incmap_wordlist *lists;
     size_t n_lists;
     /* "lang/name" -> list index + 1, open addressing: the pipeline asks for lists per token */
@@ -126,17 +143,84 @@ static incmap_status parse_list(incmap_lexicon *lex, incmap_wordlist *w, const i
     return INCMAP_OK;
 }
 
+/* A hash of LANG/NAME for by_name from the lengths and a few letters of each: lists are asked
+ * for per sentence and per word, and the few names that collide are told apart by strcmp. */
+static uint64_t list_hash(const char *lang, const char *name)
+{
+    size_t nl = strlen(lang), nn = strlen(name);
+    uint64_t h = nl | (uint64_t)nn << 8;
+    if (nl)
+        h |= (uint64_t)(unsigned char)lang[0] << 16 | (uint64_t)(unsigned char)lang[nl - 1] << 24;
+    if (nn)
+        h |= (uint64_t)(unsigned char)name[0] << 32 | (uint64_t)(unsigned char)name[nn / 2] << 40 |
+             (uint64_t)(unsigned char)name[nn - 1] << 48;
+    h *= 0x9E3779B97F4A7C15ULL;
+    return h ^ (h >> 31);
+}
+
 /* The slot of LANG/NAME in by_name: where it is, or the empty slot where it would go. */
 static size_t list_slot(const incmap_lexicon *lex, const char *lang, const char *name)
 {
     size_t mask = lex->n_by_name - 1;
-    size_t j = (incmap_hash(lang, strlen(lang), 5) ^ incmap_hash(name, strlen(name), 6)) & mask;
+    size_t j = list_hash(lang, name) & mask;
     for (; lex->by_name[j]; j = (j + 1) & mask) {
         const incmap_wordlist *w = &lex->lists[lex->by_name[j] - 1];
         if (!strcmp(w->lang, lang) && !strcmp(w->name, name))
             break;
     }
     return j;
+}
+
+/* The slot of key (hash h) in word_slots: where its entry is, or the empty slot where it would go. */
+static size_t word_slot(const incmap_lexicon *lex, const char *key, size_t len, uint64_t h)
+{
+    size_t mask = lex->n_word_slots - 1, j = h & mask;
+    for (; lex->word_slots[j]; j = (j + 1) & mask) {
+        const lex_word *e = &lex->words[lex->word_slots[j]];
+        if (e->hash == h && !strncmp(e->key, key, len) && !e->key[len])
+            break;
+    }
+    return j;
+}
+
+/* Fills the word table from the lists' slots (keys and word-prefixes alike). */
+static void build_words(incmap_lexicon *lex)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < lex->n_lists && i < MARK_LISTS; i++)
+        for (size_t k = 0; k < lex->lists[i].n_slots; k++)
+            total += lex->lists[i].slots[k].hash != 0;
+    lex->n_word_slots = 64;
+    while (lex->n_word_slots < 2 * total)
+        lex->n_word_slots *= 2;
+    lex->words = calloc(total + 1, sizeof *lex->words);
+    lex->word_slots = calloc(lex->n_word_slots, sizeof *lex->word_slots);
+    lex->word_lists = calloc(total + 1, sizeof *lex->word_lists);
+    if (!lex->words || !lex->word_slots || !lex->word_lists || total >= UINT32_MAX) {
+        free(lex->words);
+        free(lex->word_slots);
+        free(lex->word_lists);
+        lex->words = NULL;
+        lex->word_slots = NULL;
+        lex->word_lists = NULL;
+        return;
+    }
+    for (size_t i = 0; i < lex->n_lists && i < MARK_LISTS; i++) {
+        const incmap_wordlist *w = &lex->lists[i];
+        for (size_t k = 0; k < w->n_slots; k++) {
+            const wl_slot *sl = &w->slots[k];
+            if (!sl->hash)
+                continue;
+            size_t j = word_slot(lex, sl->key, strlen(sl->key), sl->hash);
+            if (!lex->word_slots[j]) {
+                lex->word_slots[j] = (uint32_t)++lex->n_words;
+                lex->words[lex->n_words] = (lex_word){sl->hash, sl->key};
+            }
+            lex->word_lists[lex->word_slots[j]][i / 64] |= (uint64_t)1 << (i % 64);
+        }
+    }
+    for (size_t i = 0; i < lex->n_lists && i < MARK_LISTS; i++)
+        lex->lists[i].marks.lists = (const uint64_t(*)[INCMAP_MARK_WORDS])lex->word_lists;
 }
 
 incmap_lexicon *incmap_lexicon_new(incmap_error *err)
@@ -161,6 +245,9 @@ incmap_lexicon *incmap_lexicon_new(incmap_error *err)
         if (!slash || !dot || dot < slash || (size_t)(slash - f->path) >= 16 || (size_t)(dot - slash) >= 48)
             continue;
         incmap_wordlist *w = &lex->lists[lex->n_lists];
+        w->marks.owner = lex;
+        w->marks.word = (unsigned)(lex->n_lists / 64);
+        w->marks.bit = (unsigned)(lex->n_lists % 64);
         memcpy(w->lang, f->path, (size_t)(slash - f->path));
         memcpy(w->name, slash + 1, (size_t)(dot - slash - 1));
         if (parse_list(lex, w, f, err) != INCMAP_OK) {
@@ -187,6 +274,7 @@ incmap_lexicon *incmap_lexicon_new(incmap_error *err)
         if (!lex->by_name[j]) /* "fr/x.txt" twice: the first file wins */
             lex->by_name[j] = (uint32_t)i + 1;
     }
+    build_words(lex);
     return lex;
 }
 
@@ -195,6 +283,9 @@ void incmap_lexicon_destroy(incmap_lexicon *lex)
     if (!lex)
         return;
     incmap_arena_destroy(lex->arena);
+    free(lex->words);
+    free(lex->word_slots);
+    free(lex->word_lists);
     free(lex->lists);
     free(lex->by_name);
     free(lex);
@@ -228,6 +319,30 @@ const char *incmap_wordlist_get(const incmap_wordlist *w, const char *key, size_
 {
     int longer;
     return incmap_wordlist_find(w, key, keylen, &longer);
+}
+
+void incmap_lexicon_mark(const incmap_lexicon *lex, incmap_tokens *t)
+{
+    t->lexicon = NULL;
+    if (!lex->word_slots)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        incmap_token *k = &t->tok[i];
+        k->lex_word = (k->flags & INCMAP_TOK_WORD) && k->norm_len
+                          ? lex->word_slots[word_slot(lex, incmap_tok_norm(t, i), k->norm_len, k->hash)]
+                          : 0;
+    }
+    t->lexicon = lex;
+}
+
+const char *incmap_wordlist_get_tok(const incmap_wordlist *w, const incmap_tokens *t, size_t i)
+{
+    if (!incmap_wordlist_may_start(w, t, i))
+        return NULL;
+    const incmap_token *k = &t->tok[i];
+    int longer;
+    return k->norm_len ? incmap_wordlist_find_hashed(w, incmap_tok_norm(t, i), k->norm_len, k->hash, &longer)
+                       : incmap_wordlist_get(w, incmap_tok_norm(t, i), 0);
 }
 
 int incmap_wordlist_max_words(const incmap_wordlist *w)

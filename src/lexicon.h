@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "text.h"
 #include "util.h"
 
 typedef struct incmap_wordlist incmap_wordlist;
@@ -28,6 +29,33 @@ const char *incmap_wordlist_find(const incmap_wordlist *w, const char *key, size
 /* The same with the key's incmap_hash (seed 0) already known, as tokens carry it. */
 const char *incmap_wordlist_find_hashed(const incmap_wordlist *w, const char *key, size_t keylen, uint64_t hash,
                                         int *longer);
+/* Marks each word token with the lexicon's entry for its key (incmap_token.lex_word), so that
+ * the look-ups below skip, without hashing or probing, every list that has no key starting with
+ * that word: the pipeline probes a dozen lists at every word of an article, nearly always in
+ * vain. Tokens added later (incmap_tokenize) are unmarked again. */
+void incmap_lexicon_mark(const incmap_lexicon *lex, incmap_tokens *toks);
+/* What incmap_wordlist_may_start reads of a list, public so that the check inlines (it runs a
+ * dozen times per word); the list itself stays private to lexicon.c, which starts it with this. */
+#define INCMAP_MARK_WORDS 2
+typedef struct {
+    const incmap_lexicon *owner;                  /* NULL: the empty list */
+    const uint64_t (*lists)[INCMAP_MARK_WORDS];   /* per lexicon word, the lists holding it; NULL:
+                                                   * not recorded for this list, always probe */
+    unsigned word, bit;                           /* this list's bit: lists[e][word] >> bit */
+} incmap_wordlist_marks;
+
+/* 0 when no key of w is, or starts with, the word of token i followed by a space, so a phrase
+ * look-up at i finds nothing; 1 when it may. Always 1 for tokens another lexicon marked, or none. */
+static inline int incmap_wordlist_may_start(const incmap_wordlist *w, const incmap_tokens *toks, size_t i)
+{
+    const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)w;
+    if (toks->lexicon != m->owner || !m->lists)
+        return 1;
+    return (m->lists[toks->tok[i].lex_word][m->word] >> m->bit) & 1;
+}
+/* incmap_wordlist_get for the key of word token i. */
+const char *incmap_wordlist_get_tok(const incmap_wordlist *w, const incmap_tokens *toks, size_t i);
+
 /* The most words any key of the list has (to bound phrase look-ups). */
 int incmap_wordlist_max_words(const incmap_wordlist *w);
 size_t incmap_wordlist_size(const incmap_wordlist *w);

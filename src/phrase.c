@@ -32,8 +32,8 @@ static int key_add(char *key, size_t *len, const incmap_tokens *t, size_t i)
     return 1;
 }
 
-const char *incmap_phrase_at(const incmap_wordlist *w, const char *text, const incmap_tokens *t, size_t i,
-                             size_t end, size_t *next)
+const char *incmap_phrase_from(const incmap_wordlist *w, const char *text, const incmap_tokens *t, size_t i,
+                               size_t end, size_t *next)
 {
     int maxw = incmap_wordlist_max_words(w);
     if (i >= end || !(t->tok[i].flags & INCMAP_TOK_WORD) || maxw <= 0)
@@ -127,6 +127,8 @@ int incmap_number_at(const incmap_lexicon *lex, const char *lang, const char *te
         *next = i + 1;
         return 1;
     }
+    if (t->lexicon == lex && !t->tok[i].lex_word)
+        return 0; /* a word in no list of the lexicon starts no number word (nor any phrase) */
     const incmap_wordlist *w = incmap_lexicon_list(lex, lang, "numbers");
     long total = 0, group = 0;
     size_t j = i, after = i;

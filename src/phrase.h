@@ -8,10 +8,20 @@
 #include "lexicon.h"
 #include "text.h"
 
+/* incmap_phrase_at once its first word may start a key of w. */
+const char *incmap_phrase_from(const incmap_wordlist *w, const char *text, const incmap_tokens *t, size_t i,
+                               size_t end, size_t *next);
+
 /* The value of the longest key of w that starts at word token i and ends before token end, or
- * NULL. *next gets the token after the phrase. */
-const char *incmap_phrase_at(const incmap_wordlist *w, const char *text, const incmap_tokens *t, size_t i,
-                             size_t end, size_t *next);
+ * NULL. *next gets the token after the phrase. Inline: the pipeline asks this of a dozen lists
+ * at every word, and nearly always the word's mark answers no at once. */
+static inline const char *incmap_phrase_at(const incmap_wordlist *w, const char *text, const incmap_tokens *t,
+                                           size_t i, size_t end, size_t *next)
+{
+    if (i >= end || !(t->tok[i].flags & INCMAP_TOK_WORD) || !incmap_wordlist_may_start(w, t, i))
+        return NULL;
+    return incmap_phrase_from(w, text, t, i, end, next);
+}
 
 /* The same, for the longest phrase that ends just before token i and starts at or after begin.
  * *first gets its first token. */

@@ -29,14 +29,24 @@ double incmap_distance_km(const struct geod_geodesic *g, double lat1, double lon
     return s12 / 1000.0;
 }
 
+/* strcmp(fcode, code) == 0, inlined: candidates are classified by the hundred per name. */
+static inline int code_is(const char *fcode, const char *code)
+{
+    size_t i = 0;
+    for (; code[i]; i++)
+        if (fcode[i] != code[i])
+            return 0;
+    return fcode[i] == 0;
+}
+
 int incmap_is_country_code(const char *fcode)
 {
-    return strncmp(fcode, "PCL", 3) == 0 || strcmp(fcode, "TERR") == 0;
+    return (fcode[0] == 'P' && fcode[1] == 'C' && fcode[2] == 'L') || code_is(fcode, "TERR");
 }
 
 static int is_adm(const incmap_gz_record *r, const char *level)
 {
-    return r->fclass == 'A' && strncmp(r->fcode, level, 8) == 0;
+    return r->fclass == 'A' && code_is(r->fcode, level);
 }
 
 /* What kind of thing a news text most often means by a name, before any context. */
@@ -46,20 +56,20 @@ static double feature_prior(const incmap_gz_record *r)
     if (incmap_is_country_code(c))
         return 1.0;
     if (r->fclass == 'P') {
-        if (!strcmp(c, "PPLC"))
+        if (code_is(c, "PPLC"))
             return 0.95;
-        if (!strcmp(c, "PPLA"))
+        if (code_is(c, "PPLA"))
             return 0.90;
-        if (!strncmp(c, "PPLA", 4))
+        if (!memcmp(c, "PPLA", 4))
             return 0.86;
-        if (!strcmp(c, "PPLH") || !strcmp(c, "PPLQ") || !strcmp(c, "PPLW"))
+        if (code_is(c, "PPLH") || code_is(c, "PPLQ") || code_is(c, "PPLW"))
             return 0.45;
         return 0.80;
     }
     if (r->fclass == 'A') {
-        if (!strcmp(c, "ADM1"))
+        if (code_is(c, "ADM1"))
             return 0.84;
-        if (!strcmp(c, "ADM2"))
+        if (code_is(c, "ADM2"))
             return 0.74;
         return 0.66;
     }
@@ -154,7 +164,7 @@ static const char *direction_before(const incmap_resolver *r, const incmap_menti
         if (!(t->tok[j].flags & INCMAP_TOK_WORD))
             continue;
         seen++;
-        const char *v = incmap_wordlist_get(dirs, incmap_tok_norm(t, j), t->tok[j].norm_len);
+        const char *v = incmap_wordlist_get_tok(dirs, t, j);
         if (v)
             return v;
     }
@@ -211,10 +221,18 @@ static int precision_of(const incmap_gz_record *rec)
     return 1;
 }
 
+/* "Tibi I (ML PPL ML.12)": a candidate in a reason; written piece by piece, as reasons are
+ * built for every mention and printf's format parsing dominated their cost. */
 static void fmt_place(incmap_buf *b, const incmap_resolver *r, const incmap_gz_record *rec)
 {
-    incmap_buf_printf(b, "%s (%.2s %s %s)", incmap_gazetteer_string(r->gz, rec->name_off), rec->cc, rec->fcode,
-                      incmap_gazetteer_string(r->gz, rec->admin1_off));
+    incmap_buf_puts(b, incmap_gazetteer_string(r->gz, rec->name_off));
+    incmap_buf_append(b, " (", 2);
+    incmap_buf_append(b, rec->cc, strnlen(rec->cc, sizeof rec->cc));
+    incmap_buf_putc(b, ' ');
+    incmap_buf_append(b, rec->fcode, strnlen(rec->fcode, sizeof rec->fcode));
+    incmap_buf_putc(b, ' ');
+    incmap_buf_puts(b, incmap_gazetteer_string(r->gz, rec->admin1_off));
+    incmap_buf_putc(b, ')');
 }
 
 /* "Lomé – Douze soldats ...": a name opening its sentence before a dash is the dateline, where
@@ -293,6 +311,8 @@ typedef struct {
     const incmap_gz_record *rec;
     uint64_t key_hash; /* of the name that chose it: a name does not vouch for itself */
     size_t first;      /* the first mention that chose it */
+    double cos_lat;    /* for nearest_anchor's bounds */
+    int adm1;          /* an ADM1: readings inside it gain instead */
 } anchor;
 
 /* A mention by its name's hash, to group mentions of one name in O(n log n). */
@@ -312,6 +332,9 @@ static int cmp_name_ref(const void *a, const void *b)
 /* Proximity counts within a window of the anchors nearest in the text: an article is about a few
  * areas, and the window keeps an input naming thousands of places linear, not quadratic. */
 #define ANCHOR_WINDOW 32
+/* How many later mentions of the same name each mention is reconciled with (one sense per
+ * discourse). */
+#define SENSE_WINDOW 64
 
 static size_t collect_anchors(const mention_state *st, size_t n, anchor *out)
 {
@@ -341,7 +364,7 @@ static size_t collect_anchors(const mention_state *st, size_t n, anchor *out)
         } else {
             seen[h] = k + 1;
         }
-        out[k++] = (anchor){a, st[j].key_hash, j};
+        out[k++] = (anchor){a, st[j].key_hash, j, cos(a->lat * (M_PI / 180)), is_adm(a, "ADM1")};
     }
     free(seen);
     return k;
@@ -362,13 +385,33 @@ static double far_apart_km(const incmap_gz_record *x, const incmap_gz_record *y)
     return d > 300 ? d : -1;
 }
 
-/* Are two places closer than km? A degree of latitude is at least 110 km: most pairs are
- * settled without the geodesic. */
-static int closer_than(const struct geod_geodesic *g, const incmap_gz_record *x, const incmap_gz_record *y, double km)
+/* The great-circle angle (radians) between the coordinates of two places, which bounds their
+ * geodesic distance on both sides: the ellipsoid's radii of curvature lie between a(1 - e^2) =
+ * 6335.44 km (the meridian at the equator) and a / sqrt(1 - e^2) = 6399.59 km (the poles), so a
+ * path between the two points is at least KM_PER_RADIAN_MIN and the geodesic at most
+ * KM_PER_RADIAN_MAX per radian. The margins cover rounding many times over. */
+#define KM_PER_RADIAN_MIN 6335.0
+#define KM_PER_RADIAN_MAX 6400.0
+static double central_angle(const incmap_gz_record *x, const incmap_gz_record *y)
+{
+    double p1 = x->lat * (M_PI / 180), p2 = y->lat * (M_PI / 180);
+    double sp = sin((p2 - p1) / 2), sl = sin(((double)y->lon - x->lon) * (M_PI / 360));
+    double h = sp * sp + cos(p1) * cos(p2) * sl * sl;
+    return 2 * asin(fmin(1.0, sqrt(h)));
+}
+
+/* Are two places closer than km? A degree of latitude is at least 110 km, and the bounds above
+ * settle all but the pairs within a fraction of a percent of km without the geodesic. */
+static int closer_than(incmap_gazetteer *gz, const incmap_gz_record *x, const incmap_gz_record *y, double km)
 {
     if (fabs((double)x->lat - y->lat) * 110 >= km)
         return 0;
-    return incmap_distance_km(g, x->lat, x->lon, y->lat, y->lon) < km;
+    double angle = central_angle(x, y);
+    if (angle * KM_PER_RADIAN_MIN >= km)
+        return 0;
+    if (angle * KM_PER_RADIAN_MAX < km)
+        return 1;
+    return incmap_gazetteer_distance_km(gz, x, y) < km;
 }
 
 /* Big enough to be named in an article about another country: a city, or, when the name has
@@ -377,13 +420,125 @@ static int closer_than(const struct geod_geodesic *g, const incmap_gz_record *x,
 static int notable(const incmap_gz_record *r, int in_named)
 {
     return r->population >= 100000 ||
-           (!in_named && (r->population >= 5000 || (r->population >= 1000 && !strncmp(r->fcode, "PPLA", 4))));
+           (!in_named && (r->population >= 5000 || (r->population >= 1000 && !memcmp(r->fcode, "PPLA", 4))));
+}
+
+/* The anchors around a mention, sorted by latitude (see nearest_anchor): anchors[lo, hi), kept
+ * as the window slides (lo and hi only grow from one mention to the next). */
+typedef struct {
+    const anchor *a[2 * ANCHOR_WINDOW];
+    size_t n, lo, hi;
+} anchor_window;
+
+static void window_slide(anchor_window *w, const anchor *anchors, size_t lo, size_t hi)
+{
+    size_t kept = 0;
+    for (size_t k = 0; k < w->n; k++)
+        if ((size_t)(w->a[k] - anchors) >= lo)
+            w->a[kept++] = w->a[k];
+    w->n = kept;
+    for (size_t j = w->hi > lo ? w->hi : lo; j < hi; j++) {
+        size_t k = w->n++;
+        for (; k > 0 && w->a[k - 1]->rec->lat > anchors[j].rec->lat; k--)
+            w->a[k] = w->a[k - 1];
+        w->a[k] = &anchors[j];
+    }
+    w->lo = lo;
+    w->hi = hi;
+}
+
+/* Is place r inside ADM1 anchor a? Its readings there gain instead of measuring the distance. */
+static int inside_anchor(const incmap_gz_record *r, const anchor *a)
+{
+    return a->adm1 && r->fclass != 'A' && r->admin1_off && r->admin1_off == a->rec->admin1_off &&
+           !memcmp(r->cc, a->rec->cc, 2);
+}
+
+/* The least distance from candidate c to the window's anchors other than those its own name
+ * chose: the equirectangular approximation beyond 300 km, else the geodesic; -1 when none counts.
+ * An ADM1 anchor holding c adds to its score instead ("inside a region the article names").
+ *
+ * A window holds up to 64 anchors and a name up to 400 readings, so not every pair is measured.
+ * Every distance is at least 110 km per degree of latitude (a meridian degree is 110.57 km at the
+ * least, and the approximation is larger still): the anchors are visited outwards from c's
+ * latitude until that bound reaches the ceiling, a distance some anchor is known to be within.
+ * An anchor is also passed over when 111 km per degree of longitude at the higher latitude's
+ * cosine (a lower bound of the approximation) is over 300 km, so that the approximation is what
+ * counts, and reaches the ceiling. Anchors within 300 km wait with bounds of their geodesic
+ * (central_angle), and only those whose lower bound beats the nearest so far are measured. The
+ * minimum is the one measuring every anchor gives. */
+static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash, incmap_gazetteer *gz)
+{
+    const incmap_gz_record *r = c->rec;
+    uint64_t inside = 0;
+    for (size_t k = 0; k < w->n; k++)
+        if (w->a[k]->adm1 && w->a[k]->key_hash != key_hash && inside_anchor(r, w->a[k])) {
+            c->score += 0.25;
+            inside |= (uint64_t)1 << k;
+        }
+    double lat = r->lat, lon = r->lon, cos_lat = -1;
+    double nearest = -1, ceiling = INFINITY;
+    const incmap_gz_record *wait[2 * ANCHOR_WINDOW];
+    double floor_km[2 * ANCHOR_WINDOW];
+    size_t n_wait = 0, up = 0, down;
+    for (size_t step = w->n; step; step /= 2)
+        while (up + step <= w->n && w->a[up + step - 1]->rec->lat < lat)
+            up += step;
+    down = up; /* visited: [down, up); next: up, and down - 1 */
+    while (up < w->n || down > 0) {
+        double du = up < w->n ? w->a[up]->rec->lat - lat : INFINITY;
+        double dd = down > 0 ? lat - w->a[down - 1]->rec->lat : INFINITY;
+        size_t k = du <= dd ? up++ : --down;
+        if ((du <= dd ? du : dd) * 110 >= ceiling)
+            break; /* every anchor left is further in latitude alone */
+        const anchor *a = w->a[k];
+        if (a->key_hash == key_hash || (inside >> k & 1))
+            continue; /* a name does not vouch for itself */
+        double dlon = fabs(lon - a->rec->lon);
+        if (dlon > 180)
+            dlon = 360 - dlon;
+        if (dlon * 111 > 300 && dlon * 111 >= ceiling) {
+            if (cos_lat < 0)
+                cos_lat = cos(lat * (M_PI / 180));
+            double across = dlon * 111 * (cos_lat < a->cos_lat ? cos_lat : a->cos_lat);
+            if (across > 300 && across >= ceiling)
+                continue;
+        }
+        double d = far_apart_km(r, a->rec);
+        if (d >= 0) {
+            if (nearest < 0 || d < nearest)
+                nearest = d;
+            if (d < ceiling)
+                ceiling = d;
+        } else {
+            double angle = central_angle(r, a->rec);
+            floor_km[n_wait] = angle * KM_PER_RADIAN_MIN;
+            wait[n_wait++] = a->rec;
+            if (angle * KM_PER_RADIAN_MAX < ceiling)
+                ceiling = angle * KM_PER_RADIAN_MAX;
+        }
+    }
+    while (n_wait) {
+        size_t least = 0; /* the least bound first: it is most likely the nearest */
+        for (size_t q = 1; q < n_wait; q++)
+            if (floor_km[q] < floor_km[least])
+                least = q;
+        if (nearest >= 0 && floor_km[least] >= nearest)
+            break; /* no anchor left can be nearer */
+        double d = incmap_gazetteer_distance_km(gz, r, wait[least]);
+        if (nearest < 0 || d < nearest)
+            nearest = d;
+        wait[least] = wait[--n_wait];
+        floor_km[least] = floor_km[n_wait];
+    }
+    return nearest;
 }
 
 static void score_pass(mention_state *st, size_t n, const country_count *countries,
                        size_t n_countries, const anchor *anchors, size_t n_anchors,
-                       const struct geod_geodesic *g)
+                       incmap_gazetteer *gz)
 {
+    anchor_window w = {.n = 0};
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
         /* A name with a reading in a country the article names loses its readings elsewhere;
@@ -398,6 +553,7 @@ static void score_pass(mention_state *st, size_t n, const country_count *countri
                 at += step;
         lo = at > ANCHOR_WINDOW ? at - ANCHOR_WINDOW : 0;
         hi = at + ANCHOR_WINDOW < n_anchors ? at + ANCHOR_WINDOW : n_anchors;
+        window_slide(&w, anchors, lo, hi);
         for (size_t k = 0; k < s->n; k++) {
             cand *c = &s->c[k];
             c->score = c->base;
@@ -406,22 +562,7 @@ static void score_pass(mention_state *st, size_t n, const country_count *countri
                 c->score += 0.25 * (cw >= 2 ? 1.0 : cw / 2);
             else if (n_countries && !incmap_is_country_code(c->rec->fcode))
                 c->score -= notable(c->rec, in_named) ? 0.10 : 0.30;
-            c->near_km = -1;
-            for (size_t j = lo; j < hi; j++) {
-                const incmap_gz_record *a = anchors[j].rec;
-                if (anchors[j].key_hash == s->key_hash)
-                    continue; /* a name does not vouch for itself */
-                if (is_adm(a, "ADM1") && c->rec->fclass != 'A' && c->rec->admin1_off &&
-                    c->rec->admin1_off == a->admin1_off && !memcmp(c->rec->cc, a->cc, 2)) {
-                    c->score += 0.25; /* inside a region the article names */
-                    continue;
-                }
-                double d = far_apart_km(c->rec, a);
-                if (d < 0)
-                    d = incmap_distance_km(g, c->rec->lat, c->rec->lon, a->lat, a->lon);
-                if (c->near_km < 0 || d < c->near_km)
-                    c->near_km = d;
-            }
+            c->near_km = nearest_anchor(c, &w, s->key_hash, gz);
             if (c->near_km >= 0)
                 c->score += 0.30 * exp(-c->near_km / 200.0);
         }
@@ -500,11 +641,9 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
                              incmap_error *err)
 {
     mention_state *st = calloc(n ? n : 1, sizeof *st);
-    country_count countries[64];
+    country_count countries[64] = {{{0}, 0}};
     size_t n_countries = 0;
     anchor *anchors = calloc(n ? n : 1, sizeof *anchors);
-    struct geod_geodesic g;
-    incmap_wgs84_init(&g);
     incmap_buf why = {0};
     incmap_status rc = INCMAP_OK;
     if (!st || !anchors) {
@@ -517,11 +656,12 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
     for (size_t i = 0; i < n; i++) {
         const incmap_mention *m = &ms[i];
         mention_state *s = &st[i];
-        incmap_buf k = {0};
-        incmap_normalize(r->text + m->start, m->end - m->start, &k);
-        snprintf(s->key, sizeof s->key, "%s", k.s ? k.s : "");
-        s->key_hash = incmap_hash(s->key, strlen(s->key), 0);
-        incmap_buf_free(&k);
+        incmap_buf_clear(&why); /* free until the reasons are written: the key's buffer */
+        incmap_normalize(r->text + m->start, m->end - m->start, &why);
+        size_t klen = why.s ? strnlen(why.s, sizeof s->key - 1) : 0; /* cut as snprintf would */
+        memcpy(s->key, why.s ? why.s : "", klen);
+        s->key[klen] = 0;
+        s->key_hash = incmap_hash(s->key, klen, 0);
         size_t np = m->n_posts < MAX_CANDIDATES ? m->n_posts : MAX_CANDIDATES;
         s->c = calloc(np ? np : 1, sizeof *s->c);
         if (!s->c) {
@@ -539,7 +679,8 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
             /* A country's name means the country: "Togo" is not the village of Togo. */
             if (incmap_is_country_code(rec->fcode) && !(c->kind & INCMAP_NAME_FUZZY))
                 c->base += 0.5;
-            c->base += 0.12 * fmin(1.0, log10((double)rec->population + 1) / 7.0);
+            if (rec->population) /* log10(1) adds nothing: most places carry no population */
+                c->base += 0.12 * fmin(1.0, log10((double)rec->population + 1) / 7.0);
             if (m->country_hint[0])
                 c->base += memcmp(m->country_hint, rec->cc, 2) == 0 ? 0.6 : -0.6;
             if ((m->cue == CUE_ADM1 && is_adm(rec, "ADM1")) || (m->cue == CUE_ADM2 && is_adm(rec, "ADM2")) ||
@@ -569,7 +710,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
             for (size_t p = 0; p < s->n; p++)
                 if (s->c[p].rec->fclass == 'P' && !memcmp(s->c[p].rec->cc, c->rec->cc, 2) &&
                     (s->c[p].kind & (INCMAP_NAME_MAIN | INCMAP_NAME_CURATED)) &&
-                    closer_than(&g, s->c[p].rec, c->rec, 150)) {
+                    closer_than(r->gz, s->c[p].rec, c->rec, 150)) {
                     c->base -= 0.3;
                     c->score = c->base;
                     break;
@@ -582,12 +723,12 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
     /* Demonyms ("malien", "burkinabè") name a country too, with less weight. */
     const incmap_wordlist *dem = incmap_lexicon_list(r->lex, r->lang, "demonyms");
     for (size_t i = 0; i < r->toks->n; i++) {
-        const char *cc = incmap_wordlist_get(dem, incmap_tok_norm(r->toks, i), r->toks->tok[i].norm_len);
+        const char *cc = incmap_wordlist_get_tok(dem, r->toks, i);
         if (cc && strlen(cc) == 2)
             add_country(countries, &n_countries, 64, cc, 0.5);
     }
 
-    score_pass(st, n, countries, n_countries, NULL, 0, &g);
+    score_pass(st, n, countries, n_countries, NULL, 0, r->gz);
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
         s->anchor = s->best != (size_t)-1 && s->c[s->best].score >= ACCEPT && !ms[i].fuzzy;
@@ -595,11 +736,11 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
          * close contenders within 50 km of each other (Tibi I and Tibi II). */
         for (size_t k = 0; s->anchor && k < s->n; k++) {
             const cand *b = &s->c[s->best], *c = &s->c[k];
-            if (k != s->best && b->score - c->score < ANCHOR_MARGIN && !closer_than(&g, b->rec, c->rec, 50))
+            if (k != s->best && b->score - c->score < ANCHOR_MARGIN && !closer_than(r->gz, b->rec, c->rec, 50))
                 s->anchor = 0;
         }
     }
-    score_pass(st, n, countries, n_countries, anchors, collect_anchors(st, n, anchors), &g);
+    score_pass(st, n, countries, n_countries, anchors, collect_anchors(st, n, anchors), r->gz);
 
     /* One sense per discourse: mentions of the same name take the candidate with the most summed
      * support, unless a mention's own evidence ("(Mali)", a cue) disagrees. */
@@ -615,7 +756,10 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
         size_t i = by_name[gi].mention;
         if (st[i].best == (size_t)-1)
             continue;
-        for (size_t h = gi + 1; h < n && by_name[h].key_hash == st[i].key_hash; h++) {
+        /* against the next SENSE_WINDOW mentions of the name (text order): every pair in an
+         * article, where a name comes back a few dozen times at most; linear for an input that
+         * repeats one name a million times */
+        for (size_t h = gi + 1; h < n && h <= gi + SENSE_WINDOW && by_name[h].key_hash == st[i].key_hash; h++) {
             size_t j = by_name[h].mention;
             if (st[j].best == (size_t)-1 || strcmp(st[i].key, st[j].key) ||
                 st[i].c[st[i].best].rec == st[j].c[st[j].best].rec)
@@ -651,27 +795,42 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
         } else if (!b) {
             incmap_buf_puts(&why, "no candidate");
         } else {
-            incmap_buf_printf(&why, "%s%s %s", ok ? "" : "no good candidate: best ", b->rec->fcode,
-                              (b->kind & INCMAP_NAME_FUZZY)      ? "spelling variant"
-                              : (b->kind & INCMAP_NAME_NUMERAL)  ? "name without its numeral"
-                              : (b->kind & INCMAP_NAME_SQUASHED) ? "name without spaces"
-                                                                 : "exact name");
-            if (b->rec->population)
-                incmap_buf_printf(&why, ", pop %u", b->rec->population);
+            if (!ok)
+                incmap_buf_puts(&why, "no good candidate: best ");
+            incmap_buf_append(&why, b->rec->fcode, strnlen(b->rec->fcode, sizeof b->rec->fcode));
+            incmap_buf_puts(&why, (b->kind & INCMAP_NAME_FUZZY)      ? " spelling variant"
+                                  : (b->kind & INCMAP_NAME_NUMERAL)  ? " name without its numeral"
+                                  : (b->kind & INCMAP_NAME_SQUASHED) ? " name without spaces"
+                                                                     : " exact name");
+            if (b->rec->population) {
+                incmap_buf_puts(&why, ", pop ");
+                incmap_buf_put_uint(&why, b->rec->population);
+            }
             double cw = country_weight(countries, n_countries, b->rec->cc);
-            if (cw > 0)
-                incmap_buf_printf(&why, ", country %.2s named in the text", b->rec->cc);
-            if (ms[i].country_hint[0])
-                incmap_buf_printf(&why, ", (%s) after the name", ms[i].country_hint);
+            if (cw > 0) {
+                incmap_buf_puts(&why, ", country ");
+                incmap_buf_append(&why, b->rec->cc, strnlen(b->rec->cc, sizeof b->rec->cc));
+                incmap_buf_puts(&why, " named in the text");
+            }
+            if (ms[i].country_hint[0]) {
+                incmap_buf_puts(&why, ", (");
+                incmap_buf_puts(&why, ms[i].country_hint);
+                incmap_buf_puts(&why, ") after the name");
+            }
             if (ms[i].cue)
                 incmap_buf_puts(&why, ", cue word before it");
-            if (b->near_km >= 0)
-                incmap_buf_printf(&why, ", %.0f km from another place in the text", b->near_km);
-            incmap_buf_printf(&why, ", score %.2f", b->score);
+            if (b->near_km >= 0) {
+                incmap_buf_puts(&why, ", ");
+                incmap_buf_put_fixed(&why, b->near_km, 0);
+                incmap_buf_puts(&why, " km from another place in the text");
+            }
+            incmap_buf_puts(&why, ", score ");
+            incmap_buf_put_fixed(&why, b->score, 2);
             if (r2) {
                 incmap_buf_puts(&why, "; runner-up ");
                 fmt_place(&why, r, r2->rec);
-                incmap_buf_printf(&why, " %.2f", r2->score);
+                incmap_buf_putc(&why, ' ');
+                incmap_buf_put_fixed(&why, r2->score, 2);
             }
         }
         if (ok) {

@@ -128,12 +128,14 @@ typedef struct {
     size_t n_people, cap_people;
 } scan;
 
-static int is_person_word(const scan *s, const char *norm, size_t len)
+static int is_person_word(const scan *s, size_t i)
 {
-    if (incmap_wordlist_get(s->persons, norm, len))
+    const char *norm = incmap_tok_norm(s->t, i);
+    size_t len = s->t->tok[i].norm_len;
+    if (incmap_wordlist_get_tok(s->persons, s->t, i))
         return 1;
-    for (size_t i = 0; i < s->n_people; i++)
-        if (strlen(s->people[i]) == len && memcmp(s->people[i], norm, len) == 0)
+    for (size_t k = 0; k < s->n_people; k++)
+        if (strlen(s->people[k]) == len && memcmp(s->people[k], norm, len) == 0)
             return 1;
     return 0;
 }
@@ -143,10 +145,19 @@ static int is_cap(const incmap_tokens *t, size_t i)
     return is_word(t, i) && (t->tok[i].flags & INCMAP_TOK_CAP);
 }
 
+/* Surnames remembered per article: far more people than an article names, and a bound on the
+ * linear search of is_person_word, which every capitalised word goes through. */
+#define MAX_PEOPLE 256
+
 /* Token i is a person's surname: later mentions of the word alone are the person too. */
 static void remember_person(scan *s, size_t i)
 {
     const incmap_tokens *t = s->t;
+    for (size_t k = 0; k < s->n_people; k++)
+        if (strlen(s->people[k]) == t->tok[i].norm_len && !memcmp(s->people[k], incmap_tok_norm(t, i), t->tok[i].norm_len))
+            return; /* known already */
+    if (s->n_people >= MAX_PEOPLE)
+        return;
     char *surname = malloc(t->tok[i].norm_len + 1);
     if (surname && !incmap_grow(&s->people, &s->cap_people, s->n_people + 1, sizeof *s->people)) {
         memcpy(surname, incmap_tok_norm(t, i), t->tok[i].norm_len);
@@ -239,7 +250,7 @@ static size_t person_at(scan *s, size_t i)
 {
     const incmap_tokens *t = s->t;
     int titled = phrase_before(s->text, t, i, s->titles) != NULL;
-    int given = incmap_wordlist_get(s->given, incmap_tok_norm(t, i), t->tok[i].norm_len) != NULL;
+    int given = incmap_wordlist_get_tok(s->given, t, i) != NULL;
     size_t j = i, last = (size_t)-1;
     if (!titled && !given)
         return (size_t)-1;
@@ -247,7 +258,7 @@ static size_t person_at(scan *s, size_t i)
     for (int n = 0; n < 5 && j != (size_t)-1; n++) {
         if (is_cap(t, j))
             last = j;
-        else if (!incmap_wordlist_get(s->particles, incmap_tok_norm(t, j), t->tok[j].norm_len))
+        else if (!incmap_wordlist_get_tok(s->particles, t, j))
             break;
         j = next_word(s->text, t, j);
     }
@@ -301,7 +312,7 @@ static int unknown_cap(const scan *s, size_t j)
         return 0;
     const char *norm = incmap_tok_norm(t, j);
     size_t len = t->tok[j].norm_len;
-    if (len < 3 || incmap_wordlist_get(s->stop, norm, len) || incmap_wordlist_get(s->orgs, norm, len))
+    if (len < 3 || incmap_wordlist_get_tok(s->stop, t, j) || incmap_wordlist_get_tok(s->orgs, t, j))
         return 0;
     const incmap_gz_posting *p;
     size_t n;
@@ -402,6 +413,9 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
         return INCMAP_ERR_NOMEM;
     }
 
+    /* The capitalised run last walked to its end (every word token between the two is in it):
+     * a run of a million capitalised words is walked once, not once per name found in it. */
+    size_t run_from = (size_t)-1, run_to = (size_t)-1;
     for (size_t i = 0; i < t->n; i++) {
         if (!is_cap(t, i))
             continue;
@@ -424,7 +438,7 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
         size_t nlen = t->tok[i].norm_len;
         incmap_mention m = {0};
         size_t best = (size_t)-1;
-        if (phrase_before(text, t, i, s.unknown_cues) && !incmap_wordlist_get(s.stop, norm, nlen)) {
+        if (phrase_before(text, t, i, s.unknown_cues) && !incmap_wordlist_get_tok(s.stop, t, i)) {
             /* "le village de Djongue Bambara": the whole capitalised run is the place, whether
              * or not the gazetteer knows it; no guessing from its parts. */
             best = i;
@@ -474,10 +488,10 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
             /* One word alone: not a common word, not a person's name, not one or two letters. */
             /* number words too: "Cinq soldats", "Ten villagers", "Dos personas" open sentences,
              * and a world gazetteer has villages called Cinq, Ten and Dos */
-            int common = incmap_wordlist_get(s.stop, norm, nlen) || incmap_wordlist_get(s.numbers, norm, nlen) ||
-                         is_person_word(&s, norm, nlen) ||
-                         incmap_wordlist_get(s.given, norm, nlen) ||
-                         ((incmap_wordlist_get(s.demonyms, norm, nlen) || incmap_wordlist_get(s.nationalities, norm, nlen)) &&
+            int common = incmap_wordlist_get_tok(s.stop, t, i) || incmap_wordlist_get_tok(s.numbers, t, i) ||
+                         is_person_word(&s, i) ||
+                         incmap_wordlist_get_tok(s.given, t, i) ||
+                         ((incmap_wordlist_get_tok(s.demonyms, t, i) || incmap_wordlist_get_tok(s.nationalities, t, i)) &&
                           !names_country(tg->gz, &m));
             if (best == i && (common || nlen < 3))
                 best = (size_t)-1;
@@ -522,8 +536,14 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
         }
         /* "Bathurst il y a 3 semaines", "Barma Fall il y a 3 semaines": a commenter's name. */
         size_t run_end = best;
-        for (size_t j = next_word(text, t, best); j != (size_t)-1 && is_cap(t, j); j = next_word(text, t, j))
-            run_end = j;
+        if (run_from != (size_t)-1 && best >= run_from && best <= run_to) {
+            run_end = run_to; /* a word inside a run already walked: the same end */
+        } else {
+            for (size_t j = next_word(text, t, best); j != (size_t)-1 && is_cap(t, j); j = next_word(text, t, j))
+                run_end = j;
+            run_from = best;
+            run_to = run_end;
+        }
         if (username_before(text, t, run_end, s.username_after)) {
             i = run_end;
             continue;
@@ -568,7 +588,7 @@ const char *incmap_detect_language(const incmap_lexicon *lex, const incmap_token
         const incmap_wordlist *w = incmap_lexicon_list(lex, langs[l], "function_words");
         size_t hits = 0;
         for (size_t i = 0; i < t->n && i < 5000; i++)
-            if (is_word(t, i) && incmap_wordlist_get(w, incmap_tok_norm(t, i), t->tok[i].norm_len))
+            if (is_word(t, i) && incmap_wordlist_get_tok(w, t, i))
                 hits++;
         if (hits > best_hits) {
             best_hits = hits;

@@ -223,6 +223,11 @@ static const char *fold_special(int32_t cp)
     return NULL;
 }
 
+static int ascii_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
 static int is_word_cp(int32_t cp)
 {
     if (cp < 0x80)
@@ -287,8 +292,26 @@ void incmap_normalize(const char *s, size_t n, incmap_buf *out)
         int32_t cp;
         int k;
         if (p[i] < 0x80) {
-            cp = p[i];
-            k = 1;
+            /* A run of ASCII letters and digits folds to itself in lower case: one append
+             * (most words are ASCII, and this runs for every word of every article). */
+            size_t j = i;
+            while (j < n && ascii_alnum(p[j]))
+                j++;
+            if (j == i) {
+                sep = 1;
+                i++;
+                continue;
+            }
+            if (sep && out->len > start_len)
+                incmap_buf_putc(out, ' ');
+            sep = 0;
+            size_t at = out->len;
+            incmap_buf_append(out, s + i, j - i);
+            for (size_t c = at; c < out->len; c++)
+                if (out->s[c] >= 'A' && out->s[c] <= 'Z')
+                    out->s[c] = (char)(out->s[c] - 'A' + 'a');
+            i = j;
+            continue;
         } else if (!(k = incmap_utf8_decode(p + i, n - i, &cp))) {
             cp = 0xFFFD;
             k = 1;
@@ -326,6 +349,7 @@ static int push_token(incmap_tokens *t, uint32_t start, uint32_t end, uint32_t f
         incmap_normalize(s + start, end - start, &t->norm);
     k->norm_len = (uint32_t)(t->norm.len - k->norm_off);
     k->hash = k->norm_len ? incmap_hash(t->norm.s + k->norm_off, k->norm_len, 0) : 0;
+    k->lex_word = 0;
     return t->norm.oom ? -1 : 0;
 }
 
@@ -360,6 +384,7 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
     size_t spaces = 0;
     if (n > UINT32_MAX)
         return INCMAP_ERR_LIMIT;
+    t->lexicon = NULL; /* new tokens carry no lexicon marks */
     /* The keys' buffer exists even when no token is a word ("---", "©®"): incmap_tok_norm adds
      * offsets to it, and an offset added to NULL is undefined behaviour. */
     incmap_buf_append(&t->norm, "", 0);
@@ -390,7 +415,22 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
             uint32_t flags = INCMAP_TOK_WORD | INCMAP_TOK_NUM;
             int letters = 0, uppers = 0, first_letter = 1;
             while (i < n) {
-                int kk = p[i] < 0x80 ? (cp = p[i], 1) : incmap_utf8_decode(p + i, n - i, &cp);
+                if (p[i] < 0x80) { /* ASCII: letters are Lu or Ll, digits Nd */
+                    if (!ascii_alnum(p[i]))
+                        break;
+                    if (p[i] > '9') {
+                        int up = p[i] <= 'Z';
+                        letters++;
+                        uppers += up;
+                        if (first_letter && up)
+                            flags |= INCMAP_TOK_CAP;
+                        first_letter = 0;
+                        flags &= ~(uint32_t)INCMAP_TOK_NUM;
+                    }
+                    i++;
+                    continue;
+                }
+                int kk = incmap_utf8_decode(p + i, n - i, &cp);
                 if (!kk || !is_word_cp(cp))
                     break;
                 utf8proc_category_t c = utf8proc_category(cp);

@@ -45,6 +45,7 @@ typedef struct {
     uint32_t flags;
     int32_t sentence;
     uint64_t hash;             /* incmap_hash(key, seed 0) of a word: word lists are probed with it */
+    uint32_t lex_word;         /* the lexicon's entry for the key, 0 none (see incmap_lexicon_mark) */
 } incmap_token;
 
 typedef struct {
@@ -55,12 +56,17 @@ typedef struct {
 enum { INCMAP_SECTION_BODY = 0, INCMAP_SECTION_HEADLINE = 1, INCMAP_SECTION_BOILERPLATE = 2 };
 const char *incmap_section_name(int section);
 
+struct incmap_lexicon;
+
 typedef struct {
     incmap_token *tok;
     size_t n, cap;
     incmap_buf norm;     /* keys of all words, back to back (not NUL-separated) */
     incmap_span *sent;
     size_t n_sent, cap_sent;
+    /* The lexicon that set tok[].lex_word (incmap_lexicon_mark); NULL when unmarked, and again
+     * whenever incmap_tokenize adds tokens. */
+    const struct incmap_lexicon *lexicon;
 } incmap_tokens;
 
 /* Splits text into word and punctuation tokens and sentences. Sentences end at . ! ? followed by

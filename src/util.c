@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,13 +107,17 @@ char *incmap_arena_strdup(incmap_arena *a, const char *s)
 
 char *incmap_arena_printf(incmap_arena *a, const char *fmt, ...)
 {
+    /* One pass into a local buffer for the usual short text; measuring first doubled the cost. */
+    char local[256];
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(local, sizeof local, fmt, ap);
     va_end(ap);
     char *p = n >= 0 ? incmap_arena_alloc(a, (size_t)n + 1) : NULL;
-    if (p)
+    if (p && (size_t)n < sizeof local)
+        memcpy(p, local, (size_t)n + 1);
+    else if (p)
         vsnprintf(p, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
     return p;
@@ -139,7 +144,7 @@ static int buf_reserve(incmap_buf *b, size_t extra)
     return 0;
 }
 
-void incmap_buf_append(incmap_buf *b, const char *s, size_t n)
+void incmap_buf_append_grow(incmap_buf *b, const char *s, size_t n)
 {
     if (buf_reserve(b, n))
         return;
@@ -148,28 +153,109 @@ void incmap_buf_append(incmap_buf *b, const char *s, size_t n)
     b->s[b->len] = 0;
 }
 
-void incmap_buf_puts(incmap_buf *b, const char *s)
-{
-    incmap_buf_append(b, s, strlen(s));
-}
-
-void incmap_buf_putc(incmap_buf *b, char c)
-{
-    incmap_buf_append(b, &c, 1);
-}
-
 void incmap_buf_printf(incmap_buf *b, const char *fmt, ...)
 {
+    /* One pass when the text fits in the room left (nearly always), a second one after growing
+     * the buffer otherwise: measuring first doubled the cost of every call. */
+    if (buf_reserve(b, 0))
+        return;
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    size_t room = b->cap - b->len;
+    int n = vsnprintf(b->s + b->len, room, fmt, ap);
     va_end(ap);
-    if (n >= 0 && !buf_reserve(b, (size_t)n)) {
-        vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap2);
-        b->len += (size_t)n;
-    }
+    if (n >= 0 && (size_t)n >= room &&
+        (buf_reserve(b, (size_t)n) || vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap2) != n))
+        n = -1;
     va_end(ap2);
+    if (n < 0)
+        b->s[b->len] = 0; /* nothing appended: drop what a failed attempt wrote */
+    else
+        b->len += (size_t)n;
+}
+
+/* Decimal digits of v into out (at least 20 bytes); returns their count. */
+static size_t put_digits(char *out, unsigned long long v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+size_t incmap_format_fixed(char *out, double v, int decimals)
+{
+#ifdef __SIZEOF_INT128__
+    static const uint64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    double a = fabs(v);
+    if (isfinite(v) && a < 1e12 && decimals >= 0 && decimals <= 6) {
+        /* a = mant / 2^shift exactly, so a * 10^decimals is num / 2^shift: its integer part and
+         * the remainder decide the rounding exactly as printf's multi-precision digits do. */
+        __extension__ typedef unsigned __int128 u128;
+        uint64_t bits;
+        memcpy(&bits, &a, sizeof bits);
+        int biased = (int)(bits >> 52); /* a >= 0: no sign bit */
+        uint64_t mant = bits & ((1ULL << 52) - 1);
+        if (biased)
+            mant |= 1ULL << 52;
+        int shift = biased ? 1075 - biased : 1074; /* >= 12, as a < 2^40 */
+        u128 num = (u128)mant * pow10[decimals];
+        uint64_t q = 0;     /* shift >= 128: a < 2^-74, which rounds to 0 */
+        if (shift < 128) {
+            q = (uint64_t)(num >> shift);
+            u128 rem = num - ((u128)q << shift), half = (u128)1 << (shift - 1);
+            if (rem > half || (rem == half && (q & 1)))
+                q++;
+        }
+        char *p = out;
+        if (signbit(v))
+            *p++ = '-'; /* as printf: "-0.00" for -0.001 */
+        p += put_digits(p, q / pow10[decimals]);
+        if (decimals) {
+            *p++ = '.';
+            uint64_t f = q % pow10[decimals];
+            for (int i = decimals; i-- > 0; f /= 10)
+                p[i] = (char)('0' + f % 10);
+            p += decimals;
+        }
+        *p = 0;
+        return (size_t)(p - out);
+    }
+#endif
+    int n = snprintf(out, 48, "%.*f", decimals, v);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+void incmap_buf_put_fixed(incmap_buf *b, double v, int decimals)
+{
+    if (buf_reserve(b, 48))
+        return;
+    size_t n = incmap_format_fixed(b->s + b->len, v, decimals);
+    if (n < 48)
+        b->len += n;
+    else
+        incmap_buf_printf(b, "%.*f", decimals, v); /* 1e300 has 301 digits */
+}
+
+void incmap_buf_put_uint(incmap_buf *b, unsigned long long v)
+{
+    if (buf_reserve(b, 20))
+        return;
+    b->len += put_digits(b->s + b->len, v);
+    b->s[b->len] = 0;
+}
+
+void incmap_buf_put_int(incmap_buf *b, long long v)
+{
+    if (v < 0)
+        incmap_buf_putc(b, '-');
+    incmap_buf_put_uint(b, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
 }
 
 void incmap_buf_clear(incmap_buf *b)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "incmap.h"
 
@@ -32,15 +33,48 @@ typedef struct {
     size_t len, cap;
     int oom; /* set once an append failed; later appends are ignored */
 } incmap_buf;
-void incmap_buf_append(incmap_buf *b, const char *s, size_t n);
-void incmap_buf_puts(incmap_buf *b, const char *s);
-void incmap_buf_putc(incmap_buf *b, char c);
+/* Appends when out of room (growing the buffer); the inline functions below handle the rest,
+ * as appends run per character in normalisation and output. */
+void incmap_buf_append_grow(incmap_buf *b, const char *s, size_t n);
+static inline void incmap_buf_append(incmap_buf *b, const char *s, size_t n)
+{
+    if (b->len + n < b->cap && !b->oom) {
+        memcpy(b->s + b->len, s, n);
+        b->len += n;
+        b->s[b->len] = 0;
+    } else {
+        incmap_buf_append_grow(b, s, n);
+    }
+}
+static inline void incmap_buf_puts(incmap_buf *b, const char *s)
+{
+    incmap_buf_append(b, s, strlen(s));
+}
+static inline void incmap_buf_putc(incmap_buf *b, char c)
+{
+    if (b->len + 1 < b->cap && !b->oom) {
+        b->s[b->len++] = c;
+        b->s[b->len] = 0;
+    } else {
+        incmap_buf_append_grow(b, &c, 1);
+    }
+}
 void incmap_buf_printf(incmap_buf *b, const char *fmt, ...) INCMAP_PRINTF(2, 3);
+/* The same as incmap_buf_printf(b, "%.*f", decimals, v) and "%llu" / "%lld", without printf's
+ * format parsing: the resolver's reasons and the JSON output print numbers per mention. */
+void incmap_buf_put_fixed(incmap_buf *b, double v, int decimals);
+void incmap_buf_put_uint(incmap_buf *b, unsigned long long v);
+void incmap_buf_put_int(incmap_buf *b, long long v);
 void incmap_buf_clear(incmap_buf *b);
 void incmap_buf_free(incmap_buf *b);
 
 /* Grows *items (of *cap elements of size elsize) to hold at least need; 0 on success. */
 int incmap_grow(void *items, size_t *cap, size_t need, size_t elsize);
+
+/* snprintf(out, 48, "%.*f", decimals, v) (out holds at least 48 bytes), returning the same
+ * length: the same digits, correctly rounded (ties to even, as glibc), computed in integers for
+ * the common case (|v| < 1e12, decimals <= 6) and by snprintf otherwise. */
+size_t incmap_format_fixed(char *out, double v, int decimals);
 
 /* 64-bit FNV-1a; never returns 0 (0 marks an empty hash slot). */
 uint64_t incmap_hash(const void *data, size_t n, uint64_t seed);

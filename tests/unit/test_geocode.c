@@ -1,6 +1,7 @@
 /* test_geocode.c: whole articles through incmap_geocode with the bundled gazetteer: what is a
  * place, what each place resolves to, byte offsets, and the JSON contract. The texts are short
  * sentences written for these tests. Expected ids were checked with `incmap gazetteer lookup`. */
+#include <math.h>
 #include <stdlib.h>
 
 #include <cjson/cJSON.h>
@@ -439,6 +440,70 @@ static void test_json_contract(void **state)
     END_TABLE(bad);
 }
 
+/* The compact form is written without cJSON, for speed: it must be byte for byte what cJSON
+ * prints on one line for the pretty form's tree, on real articles and on awkward values
+ * (escapes, control characters, NULL strings, NaN, negative zero, rounding). */
+static void check_forms_agree(const incmap_doc *d, const char *label, int *bad)
+{
+    char *compact = incmap_doc_to_json(d, 0), *pretty = incmap_doc_to_json(d, 1);
+    cJSON *o = pretty ? cJSON_Parse(pretty) : NULL;
+    char *want = o ? cJSON_PrintUnformatted(o) : NULL;
+    CHECK_TRUE(*bad, compact && want && !strcmp(compact, want), "%s: compact\n%s\ncJSON\n%s", label,
+               compact ? compact : "(null)", want ? want : "(null)");
+    cJSON_Delete(o);
+    free(compact);
+    free(pretty);
+    free(want);
+}
+
+static void test_json_forms_agree(void **state)
+{
+    incmap_ctx *ctx = *state;
+    int bad = 0;
+    static const char *texts[] = {
+        "Une patrouille a été prise à partie près de Dioura (Mali). Des hommes armés ont incendié le village de "
+        "Djignandjoaga, dans le nord du Togo. \"Citation\" et \\ barre.",
+        "Le 12 mars 2025, six soldats ont été tués à Bandiagara et trois blessés à Tiby, dans la région de Ségou.",
+        "Gao\tKidal\fMénaka\vTombouctou Bamako \xc3\xa9 Niamey",
+        "",
+    };
+    for (size_t i = 0; i < N_ROWS(texts); i++) {
+        incmap_error err;
+        incmap_article_info info = {.source = i == 2 ? "tab\there\x01\x1f\x7f\"q\"\\.txt" : "a.txt"};
+        incmap_doc *d = incmap_geocode(ctx, texts[i], strlen(texts[i]), &info, &err);
+        if (!d) {
+            CHECK_TRUE(bad, 0, "text %zu: %s", i, err.message);
+            continue;
+        }
+        check_forms_agree(d, texts[i], &bad);
+        incmap_doc_destroy(d);
+    }
+    incmap_place places[3] = {
+        {.text = "x\n\r\"y\"", .start = 1, .end = 5, .resolved = 1, .geonameid = 2460489, .name = "Bandiagara",
+         .feature_code = "PPL", .country = "ML", .admin1 = "Mopti", .admin2 = "", .has_coords = 1, .lat = -0.0000001,
+         .lon = 0.0000005, .geo_precision = 1, .score = 0.125, .why = "é\x02", .section = "body"},
+        {.text = "", .resolved = 0, .name = "", .feature_code = NULL, .country = "", .admin1 = NULL, .admin2 = "",
+         .has_coords = 1, .lat = NAN, .lon = 179.9999995, .geo_precision = 0, .score = -0.0, .why = NULL,
+         .section = "headline", .fallback_geonameid = 2364205, .fallback_name = "Savanes"},
+        {.text = NULL, .resolved = 0, .has_coords = 0, .score = 1, .why = "", .section = "boilerplate",
+         .fallback_geonameid = 7, .fallback_name = NULL},
+    };
+    incmap_incident incidents[2] = {
+        {.event_date = "2025-03-12", .time_precision = 1, .date_text = "le 12", .event_type = "Battles",
+         .sub_event_type = "Armed clash", .actor1 = "JNIM", .actor2 = "", .fatalities = -3, .fatalities_stated = 1,
+         .injured = 0, .location = "Tiby", .place = 0, .has_coords = 1, .lat = 13.61277, .lon = -5.783965,
+         .country = "ML", .admin1 = "Ségou", .geo_precision = 2, .confidence = 0.995, .evidence_start = 0,
+         .evidence_end = 10, .evidence = "a \"b\" \\ c"},
+        {.event_date = "", .date_text = NULL, .injured = -1, .place = -1, .confidence = NAN, .evidence = NULL},
+    };
+    incmap_doc d = {.source = "s", .language = NULL, .published = "", .published_from = "none", .encoding = "UTF-8",
+                    .places = places, .n_places = 3, .incidents = incidents, .n_incidents = 2};
+    check_forms_agree(&d, "hand-made doc", &bad);
+    d.n_places = d.n_incidents = 0;
+    check_forms_agree(&d, "empty doc", &bad);
+    END_TABLE(bad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -446,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_no_places),        cmocka_unit_test(test_language_detection),
         cmocka_unit_test(test_offsets_table),    cmocka_unit_test(test_offsets_match_input),
         cmocka_unit_test(test_errors),           cmocka_unit_test(test_json_contract),
+        cmocka_unit_test(test_json_forms_agree),
     };
     return cmocka_run_group_tests(tests, ctx_setup, ctx_teardown);
 }

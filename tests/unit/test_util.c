@@ -1,4 +1,5 @@
 /* test_util.c: errors, arena, growable strings, arrays, hashing, dates, file reading (util.h). */
+#include <math.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -88,6 +89,81 @@ static void test_buf(void **state)
     incmap_buf_free(&b);
     assert_null(b.s);
     assert_int_equal(b.len, 0);
+}
+
+/* incmap_format_fixed and the buf number writers against printf, on the values the outputs hold
+ * (coordinates, scores, distances, ids) and on the hard cases: exact ties (0.125 to 2 decimals
+ * rounds to even), carries (0.9999995), negative zero, tiny and huge values, NaN. */
+static void check_fixed(int *bad, double v, int decimals)
+{
+    char want[512], got[512];
+    int n = snprintf(want, sizeof want, "%.*f", decimals, v);
+    size_t m = incmap_format_fixed(got, v, decimals);
+    if ((size_t)n != m || (n < 48 && strcmp(want, got) != 0)) {
+        print_error("%.17g to %d decimals: printf \"%s\" (%d), incmap_format_fixed \"%s\" (%zu)\n", v, decimals,
+                    want, n, got, m);
+        (*bad)++;
+    }
+    incmap_buf b = {0};
+    incmap_buf_puts(&b, "x");
+    incmap_buf_put_fixed(&b, v, decimals);
+    if (!b.s || strcmp(b.s + 1, want) != 0 || b.len != (size_t)n + 1) {
+        print_error("%.17g to %d decimals: printf \"%s\", incmap_buf_put_fixed \"%s\"\n", v, decimals, want,
+                    b.s ? b.s + 1 : "(null)");
+        (*bad)++;
+    }
+    incmap_buf_free(&b);
+}
+
+static void test_format_fixed(void **state)
+{
+    (void)state;
+    int bad = 0;
+    static const double table[] = {0,       -0.0,     0.5,        1.5,       2.5,       -2.5,      0.125,
+                                   0.375,   -0.125,   0.9999995,  9.9999995, 99.995,    0.005,     0.015,
+                                   0.025,   1e-7,     -1e-7,      5e-7,      -5e-7,     1e-300,    4.9e-324,
+                                   14.35005, -3.61038, 179.999999, -180,      1e11,      999999999999.5,
+                                   1e12,    1e15,     1e300,      -1e300,    2460489,   1e-20};
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+        for (int d = 0; d <= 8; d++)
+            check_fixed(&bad, table[i], d);
+    check_fixed(&bad, NAN, 2);
+    check_fixed(&bad, -INFINITY, 6);
+    check_fixed(&bad, INFINITY, 0);
+    /* Random doubles over the ranges that occur, and exact binary fractions, which are where
+     * ties to even show. */
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 300000 && bad < 20; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double u = (double)(x >> 11) / 9007199254740992.0; /* [0, 1) */
+        int d = (int)(x % 7);
+        switch (i % 5) {
+        case 0: check_fixed(&bad, (u - 0.5) * 360, d); break;
+        case 1: check_fixed(&bad, u * 2, d); break;
+        case 2: check_fixed(&bad, ldexp((double)(x % 100000), -(int)(x >> 59)), d); break;
+        case 3: check_fixed(&bad, (u - 0.5) * 2e12, d); break;
+        default: check_fixed(&bad, (double)(int64_t)(x % 20000000) / 1000.0 - 10000, d); break;
+        }
+    }
+    assert_int_equal(bad, 0);
+    incmap_buf b = {0};
+    incmap_buf_put_uint(&b, 0);
+    incmap_buf_putc(&b, ' ');
+    incmap_buf_put_uint(&b, 18446744073709551615ULL);
+    incmap_buf_putc(&b, ' ');
+    incmap_buf_put_int(&b, -9223372036854775807LL - 1);
+    incmap_buf_putc(&b, ' ');
+    incmap_buf_put_int(&b, 2460489);
+    assert_string_equal(b.s, "0 18446744073709551615 -9223372036854775808 2460489");
+    /* printf into a buffer that must grow in the middle of the text */
+    incmap_buf_clear(&b);
+    for (int i = 0; i < 2000; i++)
+        incmap_buf_printf(&b, "%s %d;", "Nioro du Sahel", i);
+    char want[64];
+    snprintf(want, sizeof want, "%s %d;", "Nioro du Sahel", 1999);
+    assert_int_equal(strlen(b.s), b.len);
+    assert_string_equal(b.s + b.len - strlen(want), want);
+    incmap_buf_free(&b);
 }
 
 static void test_grow(void **state)
@@ -212,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_buf),              cmocka_unit_test(test_grow),
         cmocka_unit_test(test_hash),             cmocka_unit_test(test_valid_date_table),
         cmocka_unit_test(test_read_file), cmocka_unit_test(test_edit_distance_table),
+        cmocka_unit_test(test_format_fixed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
