@@ -69,12 +69,24 @@ typedef struct {
     /* the one armed group the article's body names (NULL: none yet; "" several): the author of
      * the incidents it tells without naming one again ("le groupe", "the militants") */
     const char *sole_group;
+    /* the word lists of the article's language, looked up once per article, not per token */
+    struct {
+        const incmap_wordlist
+        *actors,
+        *agent_markers,
+        *article_before_one,
+        *casualties,
+        *claims,
+        *demonyms,
+        *nationalities,
+        *not_site_cues,
+        *site_cues,
+        *site_joiners,
+        *trigger_context,
+        *triggers;
+    } lists;
 } coder;
 
-static const incmap_wordlist *list(const coder *c, const char *name)
-{
-    return incmap_lexicon_list(c->in->lex, c->in->lang, name);
-}
 
 static int is_word(const coder *c, size_t i)
 {
@@ -151,7 +163,7 @@ typedef struct {
 static trigger_ctx context_of(const coder *c, size_t pos, size_t first, int casualty)
 {
     static const char *names[] = {"", "anaphoric", "new", "negated", "plural", "trend"};
-    const incmap_wordlist *w = list(c, "trigger_context");
+    const incmap_wordlist *w = c->lists.trigger_context;
     const incmap_tokens *t = c->in->toks;
     trigger_ctx found = CTX_NONE;
     int words = 0;
@@ -186,7 +198,7 @@ static trigger_ctx context_of(const coder *c, size_t pos, size_t first, int casu
 /* The strongest trigger of the sentence ("5|attack", "9|Explosions/Remote violence|Air/drone strike"). */
 static int find_trigger(const coder *c, size_t first, size_t end, trigger *tr)
 {
-    const incmap_wordlist *w = list(c, "triggers");
+    const incmap_wordlist *w = c->lists.triggers;
     memset(tr, 0, sizeof *tr);
     tr->etype = tr->stype = "";
     int event = 0, weapon = 0; /* an event word seen; the best trigger is only a weapon */
@@ -234,8 +246,8 @@ static const char *demonym_at(const coder *c, size_t i, size_t end)
     size_t nx;
     if (i >= end)
         return NULL;
-    const char *v = incmap_phrase_at(list(c, "demonyms"), c->in->text, c->in->toks, i, end, &nx);
-    return v ? v : incmap_phrase_at(list(c, "nationalities"), c->in->text, c->in->toks, i, end, &nx);
+    const char *v = incmap_phrase_at(c->lists.demonyms, c->in->text, c->in->toks, i, end, &nx);
+    return v ? v : incmap_phrase_at(c->lists.nationalities, c->in->text, c->in->toks, i, end, &nx);
 }
 
 static void actor_country(const coder *c, actor *a, size_t first, size_t end)
@@ -253,7 +265,7 @@ static void actor_country(const coder *c, actor *a, size_t first, size_t end)
 
 static size_t find_actors(const coder *c, size_t first, size_t end, actor *out)
 {
-    const incmap_wordlist *lists[2] = {incmap_lexicon_list(c->in->lex, "common", "actors"), list(c, "actors")};
+    const incmap_wordlist *lists[2] = {incmap_lexicon_list(c->in->lex, "common", "actors"), c->lists.actors};
     size_t n = 0;
     for (size_t i = first; i < end && n < MAX_ACTORS; i++) {
         size_t nx = 0, best_nx = 0;
@@ -276,7 +288,7 @@ static size_t find_actors(const coder *c, size_t first, size_t end, actor *out)
         a->pos = i;
         a->end = best_nx;
         size_t f;
-        a->agent = incmap_phrase_before(list(c, "agent_markers"), c->in->text, c->in->toks, i, first, &f) != NULL;
+        a->agent = incmap_phrase_before(c->lists.agent_markers, c->in->text, c->in->toks, i, first, &f) != NULL;
         actor_country(c, a, first, end);
         i = best_nx - 1;
     }
@@ -364,7 +376,7 @@ static size_t find_numbers(const coder *c, size_t first, size_t end, const incma
             incmap_number_at(c->in->lex, c->in->lang, c->in->text, c->in->toks, i, end, &v, &nx)) {
             size_t f;
             int article = v == 1 && !(c->in->toks->tok[i].flags & INCMAP_TOK_NUM) && i > first &&
-                          incmap_phrase_before(list(c, "article_before_one"), c->in->text, c->in->toks, i, first, &f);
+                          incmap_phrase_before(c->lists.article_before_one, c->in->text, c->in->toks, i, first, &f);
             out[n++] = (number){i, v, 0, article};
             i = nx;
         } else {
@@ -383,7 +395,7 @@ typedef struct {
 /* Is there an attackers' word ("assaillants") within two words after the number? */
 static int attackers_word(const coder *c, size_t pos, size_t end)
 {
-    const incmap_wordlist *w = list(c, "casualties");
+    const incmap_wordlist *w = c->lists.casualties;
     for (size_t i = pos + 1; i < end && i <= pos + 3; i++) {
         size_t nx;
         const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx);
@@ -398,7 +410,7 @@ static int attackers_word(const coder *c, size_t pos, size_t end)
 static size_t find_figures(const coder *c, size_t first, size_t end, number *nums, size_t nn, figure *out,
                            int *zero, int *vague)
 {
-    const incmap_wordlist *w = list(c, "casualties");
+    const incmap_wordlist *w = c->lists.casualties;
     size_t n = 0, prev_cue = first;
     *zero = *vague = 0;
     for (size_t i = first; i < end && n < MAX_FIGS; i++) {
@@ -482,7 +494,7 @@ static int place_level(const coder *c, int p)
 static int site_cue(const coder *c, int p, size_t first)
 {
     size_t f, at = c->in->mentions[p].tok_first;
-    if (incmap_phrase_before(list(c, "not_site_cues"), c->in->text, c->in->toks, at, first, &f))
+    if (incmap_phrase_before(c->lists.not_site_cues, c->in->text, c->in->toks, at, first, &f))
         return -1;
     /* "Bamako n'a pas réagi", "Kyiv a démenti": a capital opening the sentence as its subject
      * is the government speaking, not a place where something happened */
@@ -491,7 +503,7 @@ static int site_cue(const coder *c, int p, size_t first)
     if (at == first && pl->resolved && !strcmp(pl->feature_code, "PPLC") && after < c->in->toks->n &&
         c->in->toks->tok[after].sentence == c->in->toks->tok[at].sentence && is_word(c, after))
         return -1;
-    const char *v = incmap_phrase_before(list(c, "site_cues"), c->in->text, c->in->toks, at, first, &f);
+    const char *v = incmap_phrase_before(c->lists.site_cues, c->in->text, c->in->toks, at, first, &f);
     return v ? atoi(v) : 0;
 }
 
@@ -511,7 +523,7 @@ static int joined(const coder *c, int a, int b)
         return 0;
     for (size_t i = from; i < to;) {
         size_t nx;
-        const char *v = incmap_phrase_at(list(c, "site_joiners"), c->in->text, t, i, to, &nx);
+        const char *v = incmap_phrase_at(c->lists.site_joiners, c->in->text, t, i, to, &nx);
         if (v) {
             i = nx;
             continue;
@@ -529,7 +541,7 @@ static int joined(const coder *c, int a, int b)
 static int between_before(const coder *c, int p, size_t first)
 {
     size_t f;
-    const char *v = incmap_phrase_before(list(c, "site_joiners"), c->in->text, c->in->toks,
+    const char *v = incmap_phrase_before(c->lists.site_joiners, c->in->text, c->in->toks,
                                          c->in->mentions[p].tok_first, first, &f);
     return v && !strcmp(v, "between");
 }
@@ -840,7 +852,7 @@ static incmap_status settle(coder *c)
  * recent incidents that had none. */
 static void apply_claim(coder *c, size_t s, size_t first, size_t end, const actor *a, size_t na)
 {
-    const incmap_wordlist *w = list(c, "claims");
+    const incmap_wordlist *w = c->lists.claims;
     int claim = 0, neg = 0;
     for (size_t i = first; i < end; i++) {
         size_t nx;
@@ -1051,6 +1063,18 @@ incmap_status incmap_incidents_code(const incmap_incident_input *in, incmap_inci
 {
     coder c = {0};
     c.in = in;
+    c.lists.actors = incmap_lexicon_list(in->lex, in->lang, "actors");
+    c.lists.agent_markers = incmap_lexicon_list(in->lex, in->lang, "agent_markers");
+    c.lists.article_before_one = incmap_lexicon_list(in->lex, in->lang, "article_before_one");
+    c.lists.casualties = incmap_lexicon_list(in->lex, in->lang, "casualties");
+    c.lists.claims = incmap_lexicon_list(in->lex, in->lang, "claims");
+    c.lists.demonyms = incmap_lexicon_list(in->lex, in->lang, "demonyms");
+    c.lists.nationalities = incmap_lexicon_list(in->lex, in->lang, "nationalities");
+    c.lists.not_site_cues = incmap_lexicon_list(in->lex, in->lang, "not_site_cues");
+    c.lists.site_cues = incmap_lexicon_list(in->lex, in->lang, "site_cues");
+    c.lists.site_joiners = incmap_lexicon_list(in->lex, in->lang, "site_joiners");
+    c.lists.trigger_context = incmap_lexicon_list(in->lex, in->lang, "trigger_context");
+    c.lists.triggers = incmap_lexicon_list(in->lex, in->lang, "triggers");
     c.ds = (incmap_date_scanner){in->lex, in->lang, in->text, in->toks, incmap_days_parse(in->published)};
     c.ctx_days = -1;
     c.last_place = -1;
