@@ -20,9 +20,9 @@ N=${2:-2000}
 RUNS=${3:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 INCMAP=$BUILD/incmap
-for f in "$INCMAP" "$BUILD/incmap-gazetteer.db"; do
-    [ -e "$f" ] || { echo "bench: $f not found: build first (cmake --build $1)" >&2; exit 1; }
-done
+# shellcheck source=lib.sh
+. "$ROOT/bench/lib.sh"
+bench_require "$INCMAP" "$BUILD/incmap-gazetteer.db"
 export INCMAP_GAZETTEER=$BUILD/incmap-gazetteer.db
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/incmap-bench-pg.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT

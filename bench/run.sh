@@ -21,9 +21,9 @@ GAZ=$BUILD/incmap-gazetteer.db
 ARTICLES=$ROOT/tests/eval/articles
 RUNS=20
 
-for f in "$INCMAP" "$GAZ" "$GAZ.idx"; do
-    [ -e "$f" ] || { echo "bench: $f not found: build first (make -C $1)" >&2; exit 1; }
-done
+# shellcheck source=lib.sh
+. "$ROOT/bench/lib.sh"
+bench_require "$INCMAP" "$GAZ" "$GAZ.idx"
 if [ ! -x /usr/bin/time ]; then
     echo "bench: /usr/bin/time missing; installing the 'time' package" >&2
     apt-get install -y time >/dev/null 2>&1 || { echo "bench: install 'time' (apt-get install time)" >&2; exit 1; }
@@ -91,14 +91,8 @@ one_rss=$(peak_rss_mb "$TMP/one.time")
 
 # ---------------------------------------------------------------- gazetteer import
 # The sources CMakeLists.txt builds the bundled gazetteer from, in its order.
-GZ_DIR=$ROOT/gazetteer/geonames
-mapfile -t SOURCES < <(sed -n '/^set(GZ_SOURCES/,/)$/p' "$ROOT/CMakeLists.txt" |
-    grep -o '\${[A-Z_]*}/[^ )]*' |
-    sed -e "s|\${GZ_DIR}|$GZ_DIR|" -e "s|\${CMAKE_SOURCE_DIR}|$ROOT|")
-if [ ${#SOURCES[@]} -eq 0 ]; then
-    echo "bench: could not read GZ_SOURCES from CMakeLists.txt" >&2
-    exit 1
-fi
+SOURCES_LIST=$(bench_gz_sources "$ROOT") || exit 1
+mapfile -t SOURCES <<<"$SOURCES_LIST"
 echo "bench: importing ${#SOURCES[@]} gazetteer sources" >&2
 t0=$(now)
 /usr/bin/time -v -o "$TMP/build.time" "$INCMAP" gazetteer build --quiet -o "$TMP/g.db" "${SOURCES[@]}" \

@@ -38,9 +38,9 @@ CORPUS_MB=${CORPUS_MB:-10}
 ARTICLES=$ROOT/tests/eval/articles
 PY=/usr/bin/python3
 
-for f in "$INCMAP" "$GEN" "$BUNDLED" "$BUNDLED.idx"; do
-    [ -e "$f" ] || { echo "world: $f not found: build first (make -C $BUILD)" >&2; exit 1; }
-done
+# shellcheck source=lib.sh
+. "$ROOT/bench/lib.sh"
+bench_require "$INCMAP" "$GEN" "$BUNDLED" "$BUNDLED.idx"
 if [ ! -x /usr/bin/time ]; then
     apt-get install -y time >/dev/null 2>&1 || { echo "world: install 'time' (apt-get install time)" >&2; exit 1; }
 fi
@@ -50,10 +50,8 @@ trap 'rm -rf "$TMP"' EXIT
 OUT=$WORLD_DIR/results.md
 
 # The bundled gazetteer's sources, in CMakeLists.txt's order (as bench/run.sh reads them).
-# shellcheck disable=SC2016
-mapfile -t SOURCES < <(sed -n '/^set(GZ_SOURCES/,/)$/p' "$ROOT/CMakeLists.txt" |
-    grep -o '\${[A-Z_]*}/[^ )]*' |
-    sed -e "s|\${GZ_DIR}|$ROOT/gazetteer/geonames|" -e "s|\${CMAKE_SOURCE_DIR}|$ROOT|")
+SOURCES_LIST=$(bench_gz_sources "$ROOT") || exit 1
+mapfile -t SOURCES <<<"$SOURCES_LIST"
 # Countries a bundled extract covers (XX-YEAR.txt.gz): the synthetic world leaves them out.
 covered=$(printf '%s\n' "${SOURCES[@]}" | sed -n 's|.*/\([A-Z][A-Z]\)-[0-9]*\.txt\.gz$|\1|p' | paste -sd,)
 borrow=()

@@ -405,16 +405,8 @@ static incmap_status release_article(incmap_store *s, const char *article_id, co
     store_bind_text(st, 1, article_id);
     int rc;
     while ((rc = store_step(st)) == STORE_ROW) {
-        store_match_key k = {0};
-        k.incident_id = store_int64(st, 0);
-        snprintf(k.sub_event_type, sizeof k.sub_event_type, "%s", store_text(st, 1));
-        k.day_lo = (long)store_int64(st, 2);
-        k.day_hi = (long)store_int64(st, 3);
-        k.has_coords = store_int(st, 4);
-        k.lat = store_double(st, 5);
-        k.lon = store_double(st, 6);
-        k.geo_precision = store_int(st, 7);
-        snprintf(k.country, sizeof k.country, "%s", store_text(st, 8));
+        store_match_key k;
+        incmap_store_read_match_key(st, &k);
         if (id_set_add(&ch->touched, k.incident_id) ||
             incmap_grow(&ch->released, &ch->cap_released, ch->n_released + 1, sizeof *ch->released)) {
             store_reset(st);

@@ -274,6 +274,11 @@ typedef struct {
     char country[4];
 } store_match_key;
 
+/* A report's match key from the current row of a statement that selects, in this order,
+ * incident_id, sub_event_type, day_lo, day_hi, has_coords, lat, lon, geo_precision, country
+ * (SQ_REPORT_CANDIDATES, SQ_REPORTS_OF_ARTICLE). */
+void incmap_store_read_match_key(store_stmt *st, store_match_key *k);
+
 /* The date window of a report: its date widened by its precision; with no event date, the week
  * before publication; returns 0 when neither is known. */
 int incmap_report_window(const char *event_date, int time_precision, const char *published, long *lo, long *hi);

@@ -62,6 +62,20 @@ static double radius_km(int precision_a, int precision_b)
 }
 
 /* The rule, with the WGS84 geodesic set up once by the caller. */
+void incmap_store_read_match_key(store_stmt *st, store_match_key *k)
+{
+    memset(k, 0, sizeof *k);
+    k->incident_id = store_int64(st, 0);
+    snprintf(k->sub_event_type, sizeof k->sub_event_type, "%s", store_text(st, 1));
+    k->day_lo = (long)store_int64(st, 2);
+    k->day_hi = (long)store_int64(st, 3);
+    k->has_coords = store_int(st, 4);
+    k->lat = store_double(st, 5);
+    k->lon = store_double(st, 6);
+    k->geo_precision = store_int(st, 7);
+    snprintf(k->country, sizeof k->country, "%s", store_text(st, 8));
+}
+
 static int match(const struct geod_geodesic *g, const store_match_key *a, const store_match_key *b, double *score)
 {
     if (!a->sub_event_type[0] || strcmp(a->sub_event_type, b->sub_event_type) != 0)
@@ -239,16 +253,8 @@ incmap_status incmap_store_find_incident(incmap_store *s, const store_match_key 
     size_t n = 0, cap = 0;
     int rc;
     while ((rc = store_step(st)) == STORE_ROW) {
-        store_match_key r = {0};
-        r.incident_id = store_int64(st, 0);
-        snprintf(r.sub_event_type, sizeof r.sub_event_type, "%s", store_text(st, 1));
-        r.day_lo = (long)store_int64(st, 2);
-        r.day_hi = (long)store_int64(st, 3);
-        r.has_coords = store_int(st, 4);
-        r.lat = store_double(st, 5);
-        r.lon = store_double(st, 6);
-        r.geo_precision = store_int(st, 7);
-        snprintf(r.country, sizeof r.country, "%s", store_text(st, 8));
+        store_match_key r;
+        incmap_store_read_match_key(st, &r);
         double sc;
         if (!match(&g, k, &r, &sc))
             continue;

@@ -83,26 +83,6 @@ static void test_tokens_without_words(void **state)
 
 /* ---------------------------------------------------------------- whole articles */
 
-static int setup(void **state)
-{
-    incmap_options o = incmap_default_options();
-    o.gazetteer_path = INCMAP_TEST_GAZETTEER;
-    incmap_error err = {0};
-    incmap_ctx *ctx = incmap_ctx_new(&o, &err);
-    if (!ctx) {
-        print_error("cannot open %s: %s\n", INCMAP_TEST_GAZETTEER, err.message);
-        return -1;
-    }
-    *state = ctx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    incmap_ctx_destroy(*state);
-    return 0;
-}
-
 typedef struct {
     const char *label;
     const char *in;
@@ -254,7 +234,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys_table),
         cmocka_unit_test(test_tokens_without_words),
-        cmocka_unit_test_setup_teardown(test_articles_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_articles_table, ctx_setup, ctx_teardown),
         cmocka_unit_test(test_build_without_places_keeps_gazetteer),
         cmocka_unit_test(test_build_without_names),
     };

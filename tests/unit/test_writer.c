@@ -663,21 +663,12 @@ static int setup(void **state)
 {
     CPLSetErrorHandler(CPLQuietErrorHandler); /* reading back: GDAL's warnings are not ours */
     GDALAllRegister();
-    incmap_options o = incmap_default_options();
-    o.gazetteer_path = INCMAP_TEST_GAZETTEER;
-    incmap_error err = {0};
-    incmap_ctx *ctx = incmap_ctx_new(&o, &err);
-    if (!ctx) {
-        print_error("cannot open %s: %s\n", INCMAP_TEST_GAZETTEER, err.message);
-        return -1;
-    }
-    *state = ctx;
-    return 0;
+    return ctx_setup(state);
 }
 
 static int teardown(void **state)
 {
-    incmap_ctx_destroy(*state);
+    ctx_teardown(state);
     GDALDestroyDriverManager();
     return 0;
 }
