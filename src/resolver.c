@@ -95,10 +95,25 @@ static double name_quality(uint16_t kind)
 
 typedef struct {
     const incmap_gz_record *rec;
+    float lat, lon; /* rec's, at hand */
     uint16_t kind;
-    double base, score;
+    double base;  /* what the name and the place say, alone */
+    double fixed; /* that and the countries the article names: all but the other places */
+    double score;
     double near_km; /* to the nearest anchor, or -1 */
 } cand;
+
+/* What a mention's candidates and their scores depend on besides the other places: mentions
+ * alike in all of it (a name repeated with no cue, no "(Mali)" after it) are scored once. */
+typedef struct {
+    const incmap_gz_posting *posts;
+    size_t n_posts;
+    uint64_t key_hash;
+    incmap_cue cue;
+    int acronym;   /* a short word in capitals */
+    int lowercase; /* a one-word name the text also writes in lower case */
+    char hint[3];
+} reading_sig;
 
 typedef struct {
     cand *c;
@@ -107,6 +122,9 @@ typedef struct {
     int anchor;
     char key[128]; /* the normalised mention, for one sense per discourse */
     uint64_t key_hash;
+    reading_sig sig;
+    size_t twin;       /* an earlier mention of the same signature, or (size_t)-1 */
+    size_t win_lo, win_hi; /* the anchors it was last scored against */
 } mention_state;
 
 typedef struct {
@@ -427,7 +445,11 @@ static int notable(const incmap_gz_record *r, int in_named)
  * as the window slides (lo and hi only grow from one mention to the next). */
 typedef struct {
     const anchor *a[2 * ANCHOR_WINDOW];
+    /* a[k]'s coordinates and name, side by side for nearest_anchor's walk */
+    double lat[2 * ANCHOR_WINDOW], lon[2 * ANCHOR_WINDOW];
+    uint64_t key_hash[2 * ANCHOR_WINDOW];
     size_t n, lo, hi;
+    uint64_t adm1; /* bit k: a[k] is an ADM1 */
 } anchor_window;
 
 static void window_slide(anchor_window *w, const anchor *anchors, size_t lo, size_t hi)
@@ -445,6 +467,13 @@ static void window_slide(anchor_window *w, const anchor *anchors, size_t lo, siz
     }
     w->lo = lo;
     w->hi = hi;
+    w->adm1 = 0;
+    for (size_t k = 0; k < w->n; k++) {
+        w->lat[k] = w->a[k]->rec->lat;
+        w->lon[k] = w->a[k]->rec->lon;
+        w->key_hash[k] = w->a[k]->key_hash;
+        w->adm1 |= (uint64_t)(w->a[k]->adm1 != 0) << k;
+    }
 }
 
 /* Is place r inside ADM1 anchor a? Its readings there gain instead of measuring the distance. */
@@ -454,14 +483,22 @@ static int inside_anchor(const incmap_gz_record *r, const anchor *a)
            !memcmp(r->cc, a->rec->cc, 2);
 }
 
+/* How far proximity reaches. The bonus, 0.30 exp(-d / 200), is under 2e-4 beyond it, smaller than
+ * any difference of evidence the scores weigh, and "3,000 km from another place in the text" is
+ * no evidence at all. At world scale most readings of a name lie on other continents than the
+ * article's places: with this bound they pass over all anchors after a comparison or two. */
+#define NEAR_KM_MAX 1500.0
+
 /* The least distance from candidate c to the window's anchors other than those its own name
- * chose: the equirectangular approximation beyond 300 km, else the geodesic; -1 when none counts.
+ * chose: the equirectangular approximation beyond 300 km, else the geodesic; -1 when none counts
+ * (none is within NEAR_KM_MAX).
  * An ADM1 anchor holding c adds to its score instead ("inside a region the article names").
  *
  * A window holds up to 64 anchors and a name up to 400 readings, so not every pair is measured.
  * Every distance is at least 110 km per degree of latitude (a meridian degree is 110.57 km at the
  * least, and the approximation is larger still): the anchors are visited outwards from c's
- * latitude until that bound reaches the ceiling, a distance some anchor is known to be within.
+ * latitude until that bound reaches the ceiling: NEAR_KM_MAX, or less once some anchor is known
+ * to be within it.
  * An anchor is also passed over when 111 km per degree of longitude at the higher latitude's
  * cosine (a lower bound of the approximation) is over 300 km, so that the approximation is what
  * counts, and reaches the ceiling. Anchors within 300 km wait with bounds of their geodesic
@@ -471,30 +508,32 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
 {
     const incmap_gz_record *r = c->rec;
     uint64_t inside = 0;
-    for (size_t k = 0; k < w->n; k++)
-        if (w->a[k]->adm1 && w->a[k]->key_hash != key_hash && inside_anchor(r, w->a[k])) {
+    for (uint64_t m = w->adm1; m; m &= m - 1) {
+        size_t k = (size_t)__builtin_ctzll(m);
+        if (w->a[k]->key_hash != key_hash && inside_anchor(r, w->a[k])) {
             c->score += 0.25;
             inside |= (uint64_t)1 << k;
         }
-    double lat = r->lat, lon = r->lon, cos_lat = -1;
-    double nearest = -1, ceiling = INFINITY;
+    }
+    double lat = c->lat, lon = c->lon, cos_lat = -1;
+    double nearest = -1, ceiling = NEAR_KM_MAX;
     const incmap_gz_record *wait[2 * ANCHOR_WINDOW];
     double floor_km[2 * ANCHOR_WINDOW];
     size_t n_wait = 0, up = 0, down;
     for (size_t step = w->n; step; step /= 2)
-        while (up + step <= w->n && w->a[up + step - 1]->rec->lat < lat)
+        while (up + step <= w->n && w->lat[up + step - 1] < lat)
             up += step;
     down = up; /* visited: [down, up); next: up, and down - 1 */
     while (up < w->n || down > 0) {
-        double du = up < w->n ? w->a[up]->rec->lat - lat : INFINITY;
-        double dd = down > 0 ? lat - w->a[down - 1]->rec->lat : INFINITY;
+        double du = up < w->n ? w->lat[up] - lat : INFINITY;
+        double dd = down > 0 ? lat - w->lat[down - 1] : INFINITY;
         size_t k = du <= dd ? up++ : --down;
         if ((du <= dd ? du : dd) * 110 >= ceiling)
             break; /* every anchor left is further in latitude alone */
-        const anchor *a = w->a[k];
-        if (a->key_hash == key_hash || (inside >> k & 1))
+        if (w->key_hash[k] == key_hash || (inside >> k & 1))
             continue; /* a name does not vouch for itself */
-        double dlon = fabs(lon - a->rec->lon);
+        const anchor *a = w->a[k];
+        double dlon = fabs(lon - w->lon[k]);
         if (dlon > 180)
             dlon = 360 - dlon;
         if (dlon * 111 > 300 && dlon * 111 >= ceiling) {
@@ -506,7 +545,7 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
         }
         double d = far_apart_km(r, a->rec);
         if (d >= 0) {
-            if (nearest < 0 || d < nearest)
+            if (d < NEAR_KM_MAX && (nearest < 0 || d < nearest))
                 nearest = d;
             if (d < ceiling)
                 ceiling = d;
@@ -534,19 +573,41 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
     return nearest;
 }
 
-static void score_pass(mention_state *st, size_t n, const country_count *countries,
-                       size_t n_countries, const anchor *anchors, size_t n_anchors,
-                       incmap_gazetteer *gz)
+/* Each candidate's fixed score: its base and the countries the article names. */
+static void score_countries(mention_state *st, size_t n, const country_count *countries, size_t n_countries)
 {
-    anchor_window w = {.n = 0};
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
+        if (s->twin != (size_t)-1) {
+            for (size_t k = 0; k < s->n; k++)
+                s->c[k].fixed = st[s->twin].c[k].fixed;
+            continue;
+        }
         /* A name with a reading in a country the article names loses its readings elsewhere;
          * a town with none there ("rentré de France ... Bandiagara") is only mildly doubted:
          * articles name the countries of their actors and visitors, not of every town. */
         int in_named = 0;
         for (size_t k = 0; k < s->n && !in_named; k++)
             in_named = country_weight(countries, n_countries, s->c[k].rec->cc) > 0;
+        for (size_t k = 0; k < s->n; k++) {
+            cand *c = &s->c[k];
+            c->fixed = c->base;
+            double cw = country_weight(countries, n_countries, c->rec->cc);
+            if (cw > 0)
+                c->fixed += 0.25 * (cw >= 2 ? 1.0 : cw / 2);
+            else if (n_countries && !incmap_is_country_code(c->rec->fcode))
+                c->fixed -= notable(c->rec, in_named) ? 0.10 : 0.30;
+        }
+    }
+}
+
+/* Scores every candidate against the anchors (none in the first pass) and picks each mention's
+ * best. */
+static void score_pass(mention_state *st, size_t n, const anchor *anchors, size_t n_anchors, incmap_gazetteer *gz)
+{
+    anchor_window w = {.n = 0};
+    for (size_t i = 0; i < n; i++) {
+        mention_state *s = &st[i];
         size_t at = 0, lo, hi; /* anchors [lo, hi): the window around this mention */
         for (size_t step = n_anchors; step; step /= 2)
             while (at + step <= n_anchors && anchors[at + step - 1].first < i)
@@ -554,15 +615,19 @@ static void score_pass(mention_state *st, size_t n, const country_count *countri
         lo = at > ANCHOR_WINDOW ? at - ANCHOR_WINDOW : 0;
         hi = at + ANCHOR_WINDOW < n_anchors ? at + ANCHOR_WINDOW : n_anchors;
         window_slide(&w, anchors, lo, hi);
+        s->win_lo = lo;
+        s->win_hi = hi;
+        const mention_state *t = s->twin != (size_t)-1 ? &st[s->twin] : NULL;
+        if (t && t->win_lo == lo && t->win_hi == hi) { /* the same scores against the same anchors */
+            memcpy(s->c, t->c, s->n * sizeof *s->c);
+            s->best = t->best;
+            s->second = t->second;
+            continue;
+        }
         for (size_t k = 0; k < s->n; k++) {
             cand *c = &s->c[k];
-            c->score = c->base;
-            double cw = country_weight(countries, n_countries, c->rec->cc);
-            if (cw > 0)
-                c->score += 0.25 * (cw >= 2 ? 1.0 : cw / 2);
-            else if (n_countries && !incmap_is_country_code(c->rec->fcode))
-                c->score -= notable(c->rec, in_named) ? 0.10 : 0.30;
-            c->near_km = nearest_anchor(c, &w, s->key_hash, gz);
+            c->score = c->fixed;
+            c->near_km = w.n ? nearest_anchor(c, &w, s->key_hash, gz) : -1;
             if (c->near_km >= 0)
                 c->score += 0.30 * exp(-c->near_km / 200.0);
         }
@@ -637,6 +702,102 @@ static void apply_container(const incmap_resolver *r, const mention_state *s, co
     res->why = incmap_arena_strdup(r->arena, why->s ? why->s : "");
 }
 
+/* The signature of mention m, whose normalised name hashes to key_hash. */
+static reading_sig reading_sig_of(const incmap_resolver *r, const incmap_mention *m, uint64_t key_hash)
+{
+    const incmap_token *tk = &r->toks->tok[m->tok_first];
+    int one_word = m->tok_first == m->tok_last;
+    reading_sig g = {.posts = m->posts, .n_posts = m->n_posts, .key_hash = key_hash, .cue = m->cue};
+    g.acronym = one_word && (tk->flags & INCMAP_TOK_UPPER) && tk->norm_len <= 5;
+    g.lowercase = one_word && m->lowercase_elsewhere;
+    memcpy(g.hint, m->country_hint, sizeof g.hint);
+    return g;
+}
+
+static int same_sig(const reading_sig *a, const reading_sig *b)
+{
+    return a->posts == b->posts && a->n_posts == b->n_posts && a->key_hash == b->key_hash && a->cue == b->cue &&
+           a->acronym == b->acronym && a->lowercase == b->lowercase && !strcmp(a->hint, b->hint);
+}
+
+/* The first mention before i of st[i]'s signature, else (size_t)-1, entering i in the table of
+ * mention indices + 1 (open addressing, cap a power of two over twice the mentions). */
+static size_t find_twin(size_t *table, size_t cap, const mention_state *st, size_t i)
+{
+    const reading_sig *g = &st[i].sig;
+    size_t h = (size_t)((g->key_hash ^ (uint64_t)(uintptr_t)g->posts * 0x9E3779B97F4A7C15u) + g->cue) & (cap - 1);
+    for (; table[h]; h = (h + 1) & (cap - 1))
+        if (same_sig(&st[table[h] - 1].sig, g))
+            return table[h] - 1;
+    table[h] = i + 1;
+    return (size_t)-1;
+}
+
+/* The candidates of mention m and their base scores, copied from twin when there is one. */
+static incmap_status build_candidates(const incmap_resolver *r, const incmap_mention *m, mention_state *s,
+                                      const mention_state *twin)
+{
+    size_t np = m->n_posts < MAX_CANDIDATES ? m->n_posts : MAX_CANDIDATES;
+    s->c = calloc(np ? np : 1, sizeof *s->c);
+    if (!s->c)
+        return INCMAP_ERR_NOMEM;
+    if (twin) { /* the same postings, scored alike */
+        memcpy(s->c, twin->c, twin->n * sizeof *s->c);
+        s->n = twin->n;
+        return INCMAP_OK;
+    }
+    for (size_t k2 = 0; k2 < np; k2++) {
+        const incmap_gz_record *rec = incmap_gazetteer_record(r->gz, m->posts[k2].record);
+        if (!rec)
+            continue;
+        cand *c = &s->c[s->n++];
+        c->rec = rec;
+        c->lat = rec->lat;
+        c->lon = rec->lon;
+        c->kind = m->posts[k2].kind;
+        c->base = feature_prior(rec) + name_quality(c->kind);
+        /* A country's name means the country: "Togo" is not the village of Togo. */
+        if (incmap_is_country_code(rec->fcode) && !(c->kind & INCMAP_NAME_FUZZY))
+            c->base += 0.5;
+        if (rec->population) /* log10(1) adds nothing: most places carry no population */
+            c->base += 0.12 * fmin(1.0, log10((double)rec->population + 1) / 7.0);
+        if (m->country_hint[0])
+            c->base += memcmp(m->country_hint, rec->cc, 2) == 0 ? 0.6 : -0.6;
+        if ((m->cue == CUE_ADM1 && is_adm(rec, "ADM1")) || (m->cue == CUE_ADM2 && is_adm(rec, "ADM2")) ||
+            (m->cue == CUE_ADM3 && rec->fclass == 'A' && !is_adm(rec, "ADM1")) ||
+            (m->cue == CUE_COUNTRY && incmap_is_country_code(rec->fcode)))
+            c->base += 0.5;
+        else if (m->cue == CUE_PPL && rec->fclass == 'P')
+            c->base += 0.15;
+        c->score = c->base;
+        /* Acronyms in capitals ("RNI", "ONU", "CAN") are organisations far more often than
+         * places; only a place's own main name counts. */
+        if (s->sig.acronym && !incmap_is_country_code(rec->fcode) &&
+            (!(c->kind & INCMAP_NAME_MAIN) || rec->population < 1000))
+            c->base -= 1.0;
+        /* A word the article also writes in lower case is a common word ("Grâce", "Conseil"). */
+        if (s->sig.lowercase && !incmap_is_country_code(rec->fcode))
+            c->base -= 0.3;
+    }
+    /* "Ségou" alone is the town, not the region or cercle named after it: an admin area
+     * loses to a town of the same name near it unless a cue asked for the area. */
+    for (size_t a = 0; a < s->n; a++) {
+        cand *c = &s->c[a];
+        if (c->rec->fclass != 'A' || incmap_is_country_code(c->rec->fcode) || m->cue == CUE_ADM1 ||
+            m->cue == CUE_ADM2 || m->cue == CUE_ADM3)
+            continue;
+        for (size_t p = 0; p < s->n; p++)
+            if (s->c[p].rec->fclass == 'P' && !memcmp(s->c[p].rec->cc, c->rec->cc, 2) &&
+                (s->c[p].kind & (INCMAP_NAME_MAIN | INCMAP_NAME_CURATED)) &&
+                closer_than(r->gz, s->c[p].rec, c->rec, 150)) {
+                c->base -= 0.3;
+                c->score = c->base;
+                break;
+            }
+    }
+    return INCMAP_OK;
+}
+
 incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms, size_t n, incmap_resolution *out,
                              incmap_error *err)
 {
@@ -644,6 +805,10 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
     country_count countries[64] = {{{0}, 0}};
     size_t n_countries = 0;
     anchor *anchors = calloc(n ? n : 1, sizeof *anchors);
+    size_t twins_cap = 64;
+    while (twins_cap < 2 * n)
+        twins_cap *= 2;
+    size_t *twins = calloc(twins_cap, sizeof *twins); /* NULL: every mention scored on its own */
     incmap_buf why = {0};
     incmap_status rc = INCMAP_OK;
     if (!st || !anchors) {
@@ -662,59 +827,11 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
         memcpy(s->key, why.s ? why.s : "", klen);
         s->key[klen] = 0;
         s->key_hash = incmap_hash(s->key, klen, 0);
-        size_t np = m->n_posts < MAX_CANDIDATES ? m->n_posts : MAX_CANDIDATES;
-        s->c = calloc(np ? np : 1, sizeof *s->c);
-        if (!s->c) {
+        s->sig = reading_sig_of(r, m, s->key_hash);
+        s->twin = twins ? find_twin(twins, twins_cap, st, i) : (size_t)-1;
+        if (build_candidates(r, m, s, s->twin != (size_t)-1 ? &st[s->twin] : NULL) != INCMAP_OK) {
             rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
             goto out;
-        }
-        for (size_t k2 = 0; k2 < np; k2++) {
-            const incmap_gz_record *rec = incmap_gazetteer_record(r->gz, m->posts[k2].record);
-            if (!rec)
-                continue;
-            cand *c = &s->c[s->n++];
-            c->rec = rec;
-            c->kind = m->posts[k2].kind;
-            c->base = feature_prior(rec) + name_quality(c->kind);
-            /* A country's name means the country: "Togo" is not the village of Togo. */
-            if (incmap_is_country_code(rec->fcode) && !(c->kind & INCMAP_NAME_FUZZY))
-                c->base += 0.5;
-            if (rec->population) /* log10(1) adds nothing: most places carry no population */
-                c->base += 0.12 * fmin(1.0, log10((double)rec->population + 1) / 7.0);
-            if (m->country_hint[0])
-                c->base += memcmp(m->country_hint, rec->cc, 2) == 0 ? 0.6 : -0.6;
-            if ((m->cue == CUE_ADM1 && is_adm(rec, "ADM1")) || (m->cue == CUE_ADM2 && is_adm(rec, "ADM2")) ||
-                (m->cue == CUE_ADM3 && rec->fclass == 'A' && !is_adm(rec, "ADM1")) ||
-                (m->cue == CUE_COUNTRY && incmap_is_country_code(rec->fcode)))
-                c->base += 0.5;
-            else if (m->cue == CUE_PPL && rec->fclass == 'P')
-                c->base += 0.15;
-            c->score = c->base;
-            /* Acronyms in capitals ("RNI", "ONU", "CAN") are organisations far more often than
-             * places; only a place's own main name counts. */
-            const incmap_token *tk = &r->toks->tok[m->tok_first];
-            if ((tk->flags & INCMAP_TOK_UPPER) && m->tok_first == m->tok_last && tk->norm_len <= 5 &&
-                !incmap_is_country_code(rec->fcode) && (!(c->kind & INCMAP_NAME_MAIN) || rec->population < 1000))
-                c->base -= 1.0;
-            /* A word the article also writes in lower case is a common word ("Grâce", "Conseil"). */
-            if (m->tok_first == m->tok_last && m->lowercase_elsewhere && !incmap_is_country_code(rec->fcode))
-                c->base -= 0.3;
-        }
-        /* "Ségou" alone is the town, not the region or cercle named after it: an admin area
-         * loses to a town of the same name near it unless a cue asked for the area. */
-        for (size_t a = 0; a < s->n; a++) {
-            cand *c = &s->c[a];
-            if (c->rec->fclass != 'A' || incmap_is_country_code(c->rec->fcode) || m->cue == CUE_ADM1 ||
-                m->cue == CUE_ADM2 || m->cue == CUE_ADM3)
-                continue;
-            for (size_t p = 0; p < s->n; p++)
-                if (s->c[p].rec->fclass == 'P' && !memcmp(s->c[p].rec->cc, c->rec->cc, 2) &&
-                    (s->c[p].kind & (INCMAP_NAME_MAIN | INCMAP_NAME_CURATED)) &&
-                    closer_than(r->gz, s->c[p].rec, c->rec, 150)) {
-                    c->base -= 0.3;
-                    c->score = c->base;
-                    break;
-                }
         }
         pick(s);
         if (s->best != (size_t)-1 && !m->fuzzy && incmap_is_country_code(s->c[s->best].rec->fcode))
@@ -728,7 +845,8 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
             add_country(countries, &n_countries, 64, cc, 0.5);
     }
 
-    score_pass(st, n, countries, n_countries, NULL, 0, r->gz);
+    score_countries(st, n, countries, n_countries);
+    score_pass(st, n, NULL, 0, r->gz);
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
         s->anchor = s->best != (size_t)-1 && s->c[s->best].score >= ACCEPT && !ms[i].fuzzy;
@@ -740,7 +858,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
                 s->anchor = 0;
         }
     }
-    score_pass(st, n, countries, n_countries, anchors, collect_anchors(st, n, anchors), r->gz);
+    score_pass(st, n, anchors, collect_anchors(st, n, anchors), r->gz);
 
     /* One sense per discourse: mentions of the same name take the candidate with the most summed
      * support, unless a mention's own evidence ("(Mali)", a cue) disagrees. */
@@ -865,6 +983,7 @@ out:
         free(st[i].c);
     free(st);
     free(anchors);
+    free(twins);
     incmap_buf_free(&why);
     return rc;
 }

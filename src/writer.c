@@ -20,14 +20,8 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <cpl_conv.h>
-#include <cpl_error.h>
-#include <cpl_string.h>
-#include <cpl_vsi.h>
-#include <gdal.h>
-#include <ogr_api.h>
-#include <ogr_srs_api.h>
 
+#include "gdal_api.h"
 #include "util.h"
 #include "writer.h"
 
@@ -185,6 +179,7 @@ typedef struct {
 } out_layer;
 
 struct incmap_layers {
+    const incmap_gdal *gdal;
     char *path;     /* as given, for messages */
     char *dir;      /* the destination directory */
     char *tmp;      /* our temporary directory inside it */
@@ -212,9 +207,9 @@ struct incmap_layers {
 
 /* GDAL's last message. The GeoPackage driver quotes the whole failing statement
  * ("sqlite3_exec(CREATE TABLE ...) failed: database or disk is full"): only its reason is kept. */
-static const char *gdal_reason(void)
+static const char *gdal_reason(const incmap_gdal *gdal)
 {
-    const char *m = CPLGetLastErrorMsg();
+    const char *m = gdal->CPLGetLastErrorMsg();
     if (!m || !*m)
         return "GDAL gave no reason";
     const char *f = strstr(m, ") failed: ");
@@ -230,9 +225,9 @@ static void explain_full(const incmap_layers *l, incmap_status rc, incmap_error 
 {
     if (rc != INCMAP_ERR_IO || !err || !l || !l->dir)
         return;
-    const char *gdal = CPLGetLastErrorMsg();
+    const char *said = l->gdal->CPLGetLastErrorMsg();
     int says = strstr(err->message, "disk is full") || strstr(err->message, "No space left") ||
-               (gdal && (strstr(gdal, "disk is full") || strstr(gdal, "No space left")));
+               (said && (strstr(said, "disk is full") || strstr(said, "No space left")));
     struct statvfs v;
     int have = statvfs(l->dir, &v) == 0;
     unsigned long long avail = have ? (unsigned long long)v.f_bavail * v.f_frsize : 0;
@@ -355,10 +350,10 @@ static const char *const PREFERRED[][2] = {
     {"kml", "KML"},   {"csv", "CSV"},         {"fgb", "FlatGeobuf"},
 };
 
-static int can_write_vectors(GDALDriverH d)
+static int can_write_vectors(const incmap_gdal *gdal, GDALDriverH d)
 {
-    const char *v = GDALGetMetadataItem(d, GDAL_DCAP_VECTOR, NULL);
-    const char *c = GDALGetMetadataItem(d, GDAL_DCAP_CREATE, NULL);
+    const char *v = gdal->GDALGetMetadataItem(d, GDAL_DCAP_VECTOR, NULL);
+    const char *c = gdal->GDALGetMetadataItem(d, GDAL_DCAP_CREATE, NULL);
     return v && c && !strcasecmp(v, "YES") && !strcasecmp(c, "YES");
 }
 
@@ -377,32 +372,32 @@ static int has_word(const char *list, const char *ext)
     return 0;
 }
 
-static GDALDriverH driver_for_extension(const char *ext)
+static GDALDriverH driver_for_extension(const incmap_gdal *gdal, const char *ext)
 {
     for (size_t i = 0; i < sizeof PREFERRED / sizeof *PREFERRED; i++)
         if (!strcasecmp(ext, PREFERRED[i][0]))
-            return GDALGetDriverByName(PREFERRED[i][1]);
-    for (int i = 0; i < GDALGetDriverCount(); i++) {
-        GDALDriverH d = GDALGetDriver(i);
-        if (can_write_vectors(d) && (has_word(GDALGetMetadataItem(d, GDAL_DMD_EXTENSIONS, NULL), ext) ||
-                                     has_word(GDALGetMetadataItem(d, GDAL_DMD_EXTENSION, NULL), ext)))
+            return gdal->GDALGetDriverByName(PREFERRED[i][1]);
+    for (int i = 0; i < gdal->GDALGetDriverCount(); i++) {
+        GDALDriverH d = gdal->GDALGetDriver(i);
+        if (can_write_vectors(gdal, d) && (has_word(gdal->GDALGetMetadataItem(d, GDAL_DMD_EXTENSIONS, NULL), ext) ||
+                                     has_word(gdal->GDALGetMetadataItem(d, GDAL_DMD_EXTENSION, NULL), ext)))
             return d;
     }
     return NULL;
 }
 
-static GDALDriverH choose_driver(const char *path, const char *name, const char *ext, incmap_error *err)
+static GDALDriverH choose_driver(const incmap_gdal *gdal, const char *path, const char *name, const char *ext, incmap_error *err)
 {
     GDALDriverH d;
     if (name && *name) {
-        if (!(d = GDALGetDriverByName(name))) {
+        if (!(d = gdal->GDALGetDriverByName(name))) {
             incmap_fail(err, INCMAP_ERR_USAGE,
                         "unknown OGR driver '%s': use GPKG, GeoJSON, FlatGeobuf, CSV, KML or another name that "
                         "'ogrinfo --formats' lists as writable (rw)",
                         name);
             return NULL;
         }
-        if (!can_write_vectors(d)) {
+        if (!can_write_vectors(gdal, d)) {
             incmap_fail(err, INCMAP_ERR_USAGE,
                         "the GDAL driver '%s' cannot create vector layers: use GPKG, GeoJSON, FlatGeobuf, CSV, KML "
                         "or another vector format 'ogrinfo --formats' lists as writable (rw)",
@@ -418,7 +413,7 @@ static GDALDriverH choose_driver(const char *path, const char *name, const char 
                     path);
         return NULL;
     }
-    if (!(d = driver_for_extension(ext))) {
+    if (!(d = driver_for_extension(gdal, ext))) {
         incmap_fail(err, INCMAP_ERR_USAGE,
                     "%s: no GDAL driver writes '.%s' files: use .gpkg, .geojson, .fgb, .csv or .kml, or name an OGR "
                     "driver",
@@ -432,6 +427,7 @@ static GDALDriverH choose_driver(const char *path, const char *name, const char 
 
 static incmap_status add_domains(incmap_layers *l, incmap_error *err)
 {
+    const incmap_gdal *gdal = l->gdal;
     /* OGR's coded values are lists ended by a NULL code; its API takes them non-const */
     enum { N_TYPES = sizeof EVENT_TYPES / sizeof *EVENT_TYPES, N_PREC = sizeof GEO_PRECISION / sizeof *GEO_PRECISION };
     OGRCodedValue ev[N_TYPES + 1] = {{0}}, gp[N_PREC + 1] = {{0}};
@@ -442,18 +438,18 @@ static incmap_status add_domains(incmap_layers *l, incmap_error *err)
         gp[i].pszValue = (char *)GEO_PRECISION[i][1];
     }
     OGRFieldDomainH doms[2] = {
-        OGR_CodedFldDomain_Create("event_type", "ACLED event types", OFTString, OFSTNone, ev),
-        OGR_CodedFldDomain_Create("geo_precision", "ACLED geo_precision: how exactly the point locates the event",
+        gdal->OGR_CodedFldDomain_Create("event_type", "ACLED event types", OFTString, OFSTNone, ev),
+        gdal->OGR_CodedFldDomain_Create("geo_precision", "ACLED geo_precision: how exactly the point locates the event",
                                   OFTInteger, OFSTNone, gp)};
     incmap_status rc = INCMAP_OK;
     for (int i = 0; i < 2; i++) {
         char *reason = NULL;
-        if (rc == INCMAP_OK && (!doms[i] || !GDALDatasetAddFieldDomain(l->ds, doms[i], &reason)))
+        if (rc == INCMAP_OK && (!doms[i] || !gdal->GDALDatasetAddFieldDomain(l->ds, doms[i], &reason)))
             rc = incmap_fail(err, INCMAP_ERR_IO, "%s: cannot add the field domains: %s", l->path,
-                             reason ? reason : gdal_reason());
-        CPLFree(reason);
+                             reason ? reason : gdal_reason(gdal));
+        gdal->VSIFree(reason);
         if (doms[i])
-            OGR_FldDomain_Destroy(doms[i]);
+            gdal->OGR_FldDomain_Destroy(doms[i]);
     }
     return rc;
 }
@@ -493,51 +489,52 @@ static void layer_options(const incmap_layers *l, const char *driver, int k, cha
 
 static incmap_status create_layer(incmap_layers *l, GDALDriverH drv, int k, incmap_error *err)
 {
+    const incmap_gdal *gdal = l->gdal;
     const layer_def *def = &LAYERS[k];
     out_layer *L = &l->L[k];
     GDALDatasetH ds = l->ds;
     if (def->geometry == wkbNone && l->needs_geometry)
-        drv = GDALGetDriverByName("CSV");
-    const char *driver = GDALGetDriverShortName(drv);
+        drv = gdal->GDALGetDriverByName("CSV");
+    const char *driver = gdal->GDALGetDriverShortName(drv);
     if (!l->gpkg) {
         const char *file = join(l->arena, l->mem, l->file[k]);
         if (!file)
             return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
-        CPLErrorReset();
-        if (!(ds = L->ds = GDALCreate(drv, file, 0, 0, 0, GDT_Unknown, NULL)))
+        gdal->CPLErrorReset();
+        if (!(ds = L->ds = gdal->GDALCreate(drv, file, 0, 0, 0, GDT_Unknown, NULL)))
             return incmap_fail(err, INCMAP_ERR_IO, "%s/%s: cannot create it with GDAL's %s driver: %s", l->dir,
-                               l->file[k], driver, gdal_reason());
+                               l->file[k], driver, gdal_reason(gdal));
     }
     char desc[160], *opt[8];
     snprintf(desc, sizeof desc, "DESCRIPTION=%s", def->description);
     layer_options(l, driver, k, desc, opt, sizeof opt / sizeof *opt);
-    CPLErrorReset();
-    L->lyr = GDALDatasetCreateLayer(ds, def->name, def->geometry == wkbNone ? NULL : l->srs, def->geometry, opt);
+    gdal->CPLErrorReset();
+    L->lyr = gdal->GDALDatasetCreateLayer(ds, def->name, def->geometry == wkbNone ? NULL : l->srs, def->geometry, opt);
     if (!L->lyr)
         return incmap_fail(err, INCMAP_ERR_IO, "%s: cannot create the %s layer: %s", l->path, def->name,
-                           gdal_reason());
+                           gdal_reason(gdal));
     L->id_field = -1;
     for (int i = l->geojson ? -1 : 0; i < def->n_fields; i++) {
-        OGRFieldDefnH fd = i < 0 ? OGR_Fld_Create("id", OFTString)
-                                 : OGR_Fld_Create(def->fields[i].name, def->fields[i].type);
+        OGRFieldDefnH fd = i < 0 ? gdal->OGR_Fld_Create("id", OFTString)
+                                 : gdal->OGR_Fld_Create(def->fields[i].name, def->fields[i].type);
         if (i >= 0) {
-            OGR_Fld_SetSubType(fd, def->fields[i].subtype);
+            gdal->OGR_Fld_SetSubType(fd, def->fields[i].subtype);
             if (l->gpkg && def->fields[i].domain)
-                OGR_Fld_SetDomainName(fd, def->fields[i].domain);
+                gdal->OGR_Fld_SetDomainName(fd, def->fields[i].domain);
         }
-        CPLErrorReset();
-        OGRErr e = OGR_L_CreateField(L->lyr, fd, TRUE);
-        OGR_Fld_Destroy(fd);
+        gdal->CPLErrorReset();
+        OGRErr e = gdal->OGR_L_CreateField(L->lyr, fd, TRUE);
+        gdal->OGR_Fld_Destroy(fd);
         if (e != OGRERR_NONE)
             return incmap_fail(err, INCMAP_ERR_IO, "%s: cannot create the field %s.%s: %s", l->path, def->name,
-                               i < 0 ? "id" : def->fields[i].name, gdal_reason());
-        int at = OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(L->lyr)) - 1; /* a new field is the last one */
+                               i < 0 ? "id" : def->fields[i].name, gdal_reason(gdal));
+        int at = gdal->OGR_FD_GetFieldCount(gdal->OGR_L_GetLayerDefn(L->lyr)) - 1; /* a new field is the last one */
         if (i < 0)
             L->id_field = at;
         else
             L->fi[i] = at;
     }
-    if (!(L->feat = OGR_F_Create(OGR_L_GetLayerDefn(L->lyr))))
+    if (!(L->feat = gdal->OGR_F_Create(gdal->OGR_L_GetLayerDefn(L->lyr))))
         return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
     return INCMAP_OK;
 }
@@ -547,6 +544,7 @@ static incmap_status create_layer(incmap_layers *l, GDALDriverH drv, int k, incm
  * useAsDefault set, and applies its QML when the layer is loaded). */
 static incmap_status add_styles(incmap_layers *l, incmap_error *err)
 {
+    const incmap_gdal *gdal = l->gdal;
     static const struct {
         const char *name;
         OGRFieldType type;
@@ -557,24 +555,24 @@ static incmap_status add_styles(incmap_layers *l, incmap_error *err)
                 {"styleSLD", OFTString, 0},          {"useAsDefault", OFTInteger, 0},
                 {"description", OFTString, 0},       {"owner", OFTString, 30},
                 {"ui", OFTString, 30},               {"update_time", OFTDateTime, 0}};
-    CPLErrorReset();
-    OGRLayerH lyr = GDALDatasetCreateLayer(l->ds, "layer_styles", NULL, wkbNone, NULL);
+    gdal->CPLErrorReset();
+    OGRLayerH lyr = gdal->GDALDatasetCreateLayer(l->ds, "layer_styles", NULL, wkbNone, NULL);
     if (!lyr)
-        return incmap_fail(err, INCMAP_ERR_IO, "%s: cannot create the layer_styles table: %s", l->path, gdal_reason());
+        return incmap_fail(err, INCMAP_ERR_IO, "%s: cannot create the layer_styles table: %s", l->path, gdal_reason(gdal));
     for (size_t i = 0; i < sizeof cols / sizeof *cols; i++) {
-        OGRFieldDefnH fd = OGR_Fld_Create(cols[i].name, cols[i].type);
-        OGR_Fld_SetWidth(fd, cols[i].width);
+        OGRFieldDefnH fd = gdal->OGR_Fld_Create(cols[i].name, cols[i].type);
+        gdal->OGR_Fld_SetWidth(fd, cols[i].width);
         if (cols[i].type == OFTInteger)
-            OGR_Fld_SetSubType(fd, OFSTBoolean);
+            gdal->OGR_Fld_SetSubType(fd, OFSTBoolean);
         if (cols[i].type == OFTDateTime)
-            OGR_Fld_SetDefault(fd, "CURRENT_TIMESTAMP");
-        OGRErr e = OGR_L_CreateField(lyr, fd, TRUE);
-        OGR_Fld_Destroy(fd);
+            gdal->OGR_Fld_SetDefault(fd, "CURRENT_TIMESTAMP");
+        OGRErr e = gdal->OGR_L_CreateField(lyr, fd, TRUE);
+        gdal->OGR_Fld_Destroy(fd);
         if (e != OGRERR_NONE)
             return incmap_fail(err, INCMAP_ERR_IO, "%s: cannot create layer_styles.%s: %s", l->path, cols[i].name,
-                               gdal_reason());
+                               gdal_reason(gdal));
     }
-    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(lyr);
+    OGRFeatureDefnH defn = gdal->OGR_L_GetLayerDefn(lyr);
     for (int k = 0; k < N_LAYERS; k++) {
         const char *qml = incmap_layer_style_qml(LAYERS[k].name);
         if (!qml)
@@ -582,22 +580,22 @@ static incmap_status add_styles(incmap_layers *l, incmap_error *err)
         const char *values[][2] = {{"f_table_catalog", ""},
                                    {"f_table_schema", ""},
                                    {"f_table_name", LAYERS[k].name},
-                                   {"f_geometry_column", OGR_L_GetGeometryColumn(l->L[k].lyr)},
+                                   {"f_geometry_column", gdal->OGR_L_GetGeometryColumn(l->L[k].lyr)},
                                    {"styleName", LAYERS[k].name},
                                    {"styleQML", qml},
                                    {"styleSLD", ""},
                                    {"useAsDefault", "1"},
                                    {"description", "incmap's default style"},
                                    {"owner", ""}};
-        OGRFeatureH f = OGR_F_Create(defn);
+        OGRFeatureH f = gdal->OGR_F_Create(defn);
         for (size_t i = 0; i < sizeof values / sizeof *values; i++)
-            OGR_F_SetFieldString(f, OGR_FD_GetFieldIndex(defn, values[i][0]), values[i][1]);
-        CPLErrorReset();
-        OGRErr e = OGR_L_CreateFeature(lyr, f);
-        OGR_F_Destroy(f);
+            gdal->OGR_F_SetFieldString(f, gdal->OGR_FD_GetFieldIndex(defn, values[i][0]), values[i][1]);
+        gdal->CPLErrorReset();
+        OGRErr e = gdal->OGR_L_CreateFeature(lyr, f);
+        gdal->OGR_F_Destroy(f);
         if (e != OGRERR_NONE)
             return incmap_fail(err, INCMAP_ERR_IO, "%s: cannot write the %s style: %s", l->path, LAYERS[k].name,
-                               gdal_reason());
+                               gdal_reason(gdal));
     }
     return INCMAP_OK;
 }
@@ -626,20 +624,21 @@ static incmap_status write_sidecar(incmap_layers *l, int k, incmap_error *err)
 
 static incmap_status start_transactions(incmap_layers *l, incmap_error *err)
 {
+    const incmap_gdal *gdal = l->gdal;
     /* Transactions where the format has them (GeoPackage: about six times faster); GeoJSON and
      * the other plain files have none and fail when asked. */
     if (l->gpkg) {
-        if (GDALDatasetStartTransaction(l->ds, FALSE) != OGRERR_NONE)
-            return incmap_fail(err, INCMAP_ERR_IO, "%s: cannot start a transaction: %s", l->path, gdal_reason());
+        if (gdal->GDALDatasetStartTransaction(l->ds, FALSE) != OGRERR_NONE)
+            return incmap_fail(err, INCMAP_ERR_IO, "%s: cannot start a transaction: %s", l->path, gdal_reason(gdal));
         l->in_txn = 1;
         return INCMAP_OK;
     }
     for (int k = 0; k < N_LAYERS; k++) {
         out_layer *L = &l->L[k];
-        if (GDALDatasetTestCapability(L->ds, ODsCTransactions)) {
-            if (GDALDatasetStartTransaction(L->ds, FALSE) != OGRERR_NONE)
+        if (gdal->GDALDatasetTestCapability(L->ds, ODsCTransactions)) {
+            if (gdal->GDALDatasetStartTransaction(L->ds, FALSE) != OGRERR_NONE)
                 return incmap_fail(err, INCMAP_ERR_IO, "%s/%s: cannot start a transaction: %s", l->dir, l->file[k],
-                                   gdal_reason());
+                                   gdal_reason(gdal));
             L->in_txn = 1;
         }
     }
@@ -681,15 +680,16 @@ static incmap_status name_files(incmap_layers *l, const char *path, incmap_error
 
 static void close_all(incmap_layers *l, int rollback)
 {
+    const incmap_gdal *gdal = l->gdal;
     for (int k = 0; k < N_LAYERS; k++) {
         out_layer *L = &l->L[k];
         if (L->feat)
-            OGR_F_Destroy(L->feat);
+            gdal->OGR_F_Destroy(L->feat);
         L->feat = NULL;
         if (L->ds) {
             if (L->in_txn && rollback)
-                GDALDatasetRollbackTransaction(L->ds);
-            GDALClose(L->ds);
+                gdal->GDALDatasetRollbackTransaction(L->ds);
+            gdal->GDALClose(L->ds);
         }
         L->ds = NULL;
         L->in_txn = 0;
@@ -697,8 +697,8 @@ static void close_all(incmap_layers *l, int rollback)
     }
     if (l->ds) {
         if (l->in_txn && rollback)
-            GDALDatasetRollbackTransaction(l->ds);
-        GDALClose(l->ds);
+            gdal->GDALDatasetRollbackTransaction(l->ds);
+        gdal->GDALClose(l->ds);
     }
     l->ds = NULL;
     l->in_txn = 0;
@@ -708,40 +708,41 @@ void incmap_layers_destroy(incmap_layers *l)
 {
     if (!l)
         return;
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    const incmap_gdal *gdal = l->gdal;
+    gdal->CPLPushErrorHandler(gdal->CPLQuietErrorHandler);
     close_all(l, 1);
-    CPLPopErrorHandler();
+    gdal->CPLPopErrorHandler();
     if (l->tmp)
         remove_tree(l->tmp); /* after a commit it is already gone; before, this is the abort */
     if (l->mem)
-        VSIRmdirRecursive(l->mem);
+        gdal->VSIRmdirRecursive(l->mem);
     if (l->tmp_fd >= 0)
         close(l->tmp_fd); /* after the removal: no cleaner takes it half-removed */
     for (int k = 0; k < N_LAYERS; k++)
         free(l->L[k].ids.slot);
     if (l->point)
-        OGR_G_DestroyGeometry(l->point);
+        gdal->OGR_G_DestroyGeometry(l->point);
     if (l->srs)
-        OSRDestroySpatialReference(l->srs);
+        gdal->OSRDestroySpatialReference(l->srs);
     incmap_arena_destroy(l->arena);
     free(l);
 }
 
-static incmap_layers *layers_open(const char *path, const incmap_layers_options *options, incmap_error *err)
+static incmap_layers *layers_open(const incmap_gdal *gdal, const char *path, const incmap_layers_options *options, incmap_error *err)
 {
     if (!path || !*path) {
         incmap_fail(err, INCMAP_ERR_USAGE, "no output path given: name a file such as output/incidents.gpkg");
         return NULL;
     }
-    if (GDALGetDriverCount() == 0)
-        GDALAllRegister();
     const char *slash = strrchr(path, '/');
     const char *dot = strrchr(slash ? slash + 1 : path, '.');
     const char *ext = dot && dot != (slash ? slash + 1 : path) ? dot + 1 : "";
-    GDALDriverH drv = choose_driver(path, options ? options->driver : NULL, ext, err);
+    GDALDriverH drv = choose_driver(gdal, path, options ? options->driver : NULL, ext, err);
     if (!drv)
         return NULL;
     incmap_layers *l = calloc(1, sizeof *l);
+    if (l)
+        l->gdal = gdal;
     if (!l || !(l->arena = incmap_arena_new()) || !(l->path = incmap_arena_strdup(l->arena, path))) {
         incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
         if (l)
@@ -750,7 +751,7 @@ static incmap_layers *layers_open(const char *path, const incmap_layers_options 
         return NULL;
     }
     l->tmp_fd = -1;
-    snprintf(l->driver, sizeof l->driver, "%s", GDALGetDriverShortName(drv));
+    snprintf(l->driver, sizeof l->driver, "%s", gdal->GDALGetDriverShortName(drv));
     l->gpkg = !strcmp(l->driver, "GPKG");
     l->geojson = !strcmp(l->driver, "GeoJSON") || !strcmp(l->driver, "GeoJSONSeq");
     l->needs_geometry = !strcmp(l->driver, "FlatGeobuf");
@@ -792,22 +793,22 @@ static incmap_layers *layers_open(const char *path, const incmap_layers_options 
     /* A directory in memory, made as such: the CSV driver writes a file only into a directory. */
     if (!l->gpkg &&
         (!(l->mem = incmap_arena_printf(l->arena, "/vsimem/incmap-%p%s", (void *)l, strrchr(l->tmp, '/'))) ||
-         VSIMkdir(l->mem, 0755) != 0)) {
+         gdal->VSIMkdir(l->mem, 0755) != 0)) {
         incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if (!(l->srs = OSRNewSpatialReference(NULL)) || OSRImportFromEPSG(l->srs, 4326) != OGRERR_NONE ||
-        !(l->point = OGR_G_CreateGeometry(wkbPoint))) {
-        incmap_fail(err, INCMAP_ERR_IO, "cannot set up EPSG:4326 (is PROJ's proj.db installed?): %s", gdal_reason());
+    if (!(l->srs = gdal->OSRNewSpatialReference(NULL)) || gdal->OSRImportFromEPSG(l->srs, 4326) != OGRERR_NONE ||
+        !(l->point = gdal->OGR_G_CreateGeometry(wkbPoint))) {
+        incmap_fail(err, INCMAP_ERR_IO, "cannot set up EPSG:4326 (is PROJ's proj.db installed?): %s", gdal_reason(gdal));
         goto fail;
     }
     /* longitude, latitude whatever EPSG says about axis order: what GIS files and RFC 7946 store */
-    OSRSetAxisMappingStrategy(l->srs, OAMS_TRADITIONAL_GIS_ORDER);
+    gdal->OSRSetAxisMappingStrategy(l->srs, OAMS_TRADITIONAL_GIS_ORDER);
     if (l->gpkg) {
         const char *file = join(l->arena, l->tmp, l->file[0]);
-        CPLErrorReset();
-        if (!file || !(l->ds = GDALCreate(drv, file, 0, 0, 0, GDT_Unknown, NULL))) {
-            incmap_fail(err, INCMAP_ERR_IO, "%s: cannot create the GeoPackage: %s", path, gdal_reason());
+        gdal->CPLErrorReset();
+        if (!file || !(l->ds = gdal->GDALCreate(drv, file, 0, 0, 0, GDT_Unknown, NULL))) {
+            incmap_fail(err, INCMAP_ERR_IO, "%s: cannot create the GeoPackage: %s", path, gdal_reason(gdal));
             goto fail;
         }
         if (add_domains(l, err) != INCMAP_OK)
@@ -827,29 +828,32 @@ fail:
 
 incmap_layers *incmap_layers_open(const char *path, const incmap_layers_options *options, incmap_error *err)
 {
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    incmap_layers *l = layers_open(path, options, err);
-    CPLPopErrorHandler();
+    const incmap_gdal *gdal = incmap_gdal_load(err);
+    if (!gdal)
+        return NULL;
+    gdal->CPLPushErrorHandler(gdal->CPLQuietErrorHandler);
+    incmap_layers *l = layers_open(gdal, path, options, err);
+    gdal->CPLPopErrorHandler();
     return l;
 }
 
 /* ---------------------------------------------------------------- rows */
 
-static void set_str(OGRFeatureH f, int i, const char *s)
+static void set_str(const incmap_gdal *gdal, OGRFeatureH f, int i, const char *s)
 {
     if (s && *s)
-        OGR_F_SetFieldString(f, i, s);
+        gdal->OGR_F_SetFieldString(f, i, s);
     else
-        OGR_F_SetFieldNull(f, i);
+        gdal->OGR_F_SetFieldNull(f, i);
 }
 
 /* An integer where 0 means "unknown". */
-static void set_int_or_null(OGRFeatureH f, int i, int64_t v)
+static void set_int_or_null(const incmap_gdal *gdal, OGRFeatureH f, int i, int64_t v)
 {
     if (v)
-        OGR_F_SetFieldInteger64(f, i, v);
+        gdal->OGR_F_SetFieldInteger64(f, i, v);
     else
-        OGR_F_SetFieldNull(f, i);
+        gdal->OGR_F_SetFieldNull(f, i);
 }
 
 static incmap_status check_date(const incmap_layers *l, const char *what, const char *id, const char *d,
@@ -861,12 +865,12 @@ static incmap_status check_date(const incmap_layers *l, const char *what, const 
     return INCMAP_OK;
 }
 
-static void set_date(OGRFeatureH f, int i, const char *d)
+static void set_date(const incmap_gdal *gdal, OGRFeatureH f, int i, const char *d)
 {
     if (d && *d)
-        OGR_F_SetFieldDateTimeEx(f, i, atoi(d), atoi(d + 5), atoi(d + 8), 0, 0, 0, 0);
+        gdal->OGR_F_SetFieldDateTimeEx(f, i, atoi(d), atoi(d + 5), atoi(d + 8), 0, 0, 0, 0);
     else
-        OGR_F_SetFieldNull(f, i);
+        gdal->OGR_F_SetFieldNull(f, i);
 }
 
 static incmap_status check_coords(const incmap_layers *l, const char *id, double lat, double lon, incmap_error *err)
@@ -886,18 +890,19 @@ static double round6(double v)
  * (about 10 cm) like the GeoJSON coordinates, so every format carries the same numbers. */
 static void set_point(incmap_layers *l, OGRFeatureH f, int has, double lat, double lon, int i_lat, int i_lon)
 {
+    const incmap_gdal *gdal = l->gdal;
     if (!has) {
-        OGR_F_SetGeometry(f, NULL);
-        OGR_F_SetFieldNull(f, i_lat);
-        OGR_F_SetFieldNull(f, i_lon);
+        gdal->OGR_F_SetGeometry(f, NULL);
+        gdal->OGR_F_SetFieldNull(f, i_lat);
+        gdal->OGR_F_SetFieldNull(f, i_lon);
         return;
     }
     lat = round6(lat);
     lon = round6(lon);
-    OGR_G_SetPoint_2D(l->point, 0, lon, lat);
-    OGR_F_SetGeometry(f, l->point);
-    OGR_F_SetFieldDouble(f, i_lat, lat);
-    OGR_F_SetFieldDouble(f, i_lon, lon);
+    gdal->OGR_G_SetPoint_2D(l->point, 0, lon, lat);
+    gdal->OGR_F_SetGeometry(f, l->point);
+    gdal->OGR_F_SetFieldDouble(f, i_lat, lat);
+    gdal->OGR_F_SetFieldDouble(f, i_lon, lon);
 }
 
 static incmap_status check_writable(const incmap_layers *l, incmap_error *err)
@@ -928,13 +933,14 @@ static incmap_status claim_id(incmap_layers *l, int k, const char *field, const 
 
 static incmap_status write_feature(incmap_layers *l, int k, const char *id, incmap_error *err)
 {
+    const incmap_gdal *gdal = l->gdal;
     out_layer *L = &l->L[k];
-    OGR_F_SetFID(L->feat, OGRNullFID);
-    CPLErrorReset();
-    if (OGR_L_CreateFeature(L->lyr, L->feat) != OGRERR_NONE) {
+    gdal->OGR_F_SetFID(L->feat, OGRNullFID);
+    gdal->CPLErrorReset();
+    if (gdal->OGR_L_CreateFeature(L->lyr, L->feat) != OGRERR_NONE) {
         l->broken = 1;
         return incmap_fail(err, INCMAP_ERR_IO, "%s: cannot write %s to %s (disk full?): %s", l->path, id,
-                           LAYERS[k].name, gdal_reason());
+                           LAYERS[k].name, gdal_reason(gdal));
     }
     L->n++;
     return INCMAP_OK;
@@ -942,6 +948,7 @@ static incmap_status write_feature(incmap_layers *l, int k, const char *id, incm
 
 static incmap_status add_incident(incmap_layers *l, const incmap_incident_row *r, incmap_error *err)
 {
+    const incmap_gdal *gdal = l->gdal;
     incmap_status rc;
     const char *id = r->event_id_cnty;
     if ((rc = check_writable(l, err)) || (rc = check_date(l, "event_date", id ? id : "?", r->event_date, err)) ||
@@ -955,35 +962,36 @@ static incmap_status add_incident(incmap_layers *l, const incmap_incident_row *r
     out_layer *L = &l->L[L_INCIDENTS];
     OGRFeatureH f = L->feat;
     if (L->id_field >= 0)
-        OGR_F_SetFieldString(f, L->id_field, id);
-    OGR_F_SetFieldString(f, L->fi[I_EVENT_ID], id);
-    set_date(f, L->fi[I_EVENT_DATE], r->event_date);
-    set_int_or_null(f, L->fi[I_YEAR], r->year);
-    set_int_or_null(f, L->fi[I_TIME_PRECISION], r->time_precision);
-    set_str(f, L->fi[I_EVENT_TYPE], r->event_type);
-    set_str(f, L->fi[I_SUB_EVENT_TYPE], r->sub_event_type);
-    set_str(f, L->fi[I_ACTOR1], r->actor1);
-    set_str(f, L->fi[I_ACTOR2], r->actor2);
-    set_str(f, L->fi[I_COUNTRY], r->country);
-    set_int_or_null(f, L->fi[I_ISO], r->iso);
-    set_str(f, L->fi[I_ADMIN1], r->admin1);
-    set_str(f, L->fi[I_ADMIN2], r->admin2);
-    set_str(f, L->fi[I_LOCATION], r->location);
+        gdal->OGR_F_SetFieldString(f, L->id_field, id);
+    gdal->OGR_F_SetFieldString(f, L->fi[I_EVENT_ID], id);
+    set_date(gdal, f, L->fi[I_EVENT_DATE], r->event_date);
+    set_int_or_null(gdal, f, L->fi[I_YEAR], r->year);
+    set_int_or_null(gdal, f, L->fi[I_TIME_PRECISION], r->time_precision);
+    set_str(gdal, f, L->fi[I_EVENT_TYPE], r->event_type);
+    set_str(gdal, f, L->fi[I_SUB_EVENT_TYPE], r->sub_event_type);
+    set_str(gdal, f, L->fi[I_ACTOR1], r->actor1);
+    set_str(gdal, f, L->fi[I_ACTOR2], r->actor2);
+    set_str(gdal, f, L->fi[I_COUNTRY], r->country);
+    set_int_or_null(gdal, f, L->fi[I_ISO], r->iso);
+    set_str(gdal, f, L->fi[I_ADMIN1], r->admin1);
+    set_str(gdal, f, L->fi[I_ADMIN2], r->admin2);
+    set_str(gdal, f, L->fi[I_LOCATION], r->location);
     set_point(l, f, r->has_coords, r->latitude, r->longitude, L->fi[I_LATITUDE], L->fi[I_LONGITUDE]);
-    set_int_or_null(f, L->fi[I_GEO_PRECISION], r->geo_precision);
-    set_str(f, L->fi[I_SOURCE], r->source);
-    set_str(f, L->fi[I_NOTES], r->notes);
-    OGR_F_SetFieldInteger(f, L->fi[I_FATALITIES], r->fatalities);
-    OGR_F_SetFieldDouble(f, L->fi[I_CONFIDENCE], round(r->confidence * 100) / 100);
-    OGR_F_SetFieldInteger(f, L->fi[I_BACKGROUND], r->background != 0);
-    set_str(f, L->fi[I_EVIDENCE], r->evidence);
-    set_str(f, L->fi[I_ARTICLE_ID], r->article_id);
-    set_int_or_null(f, L->fi[I_GEONAMEID], r->geonameid);
+    set_int_or_null(gdal, f, L->fi[I_GEO_PRECISION], r->geo_precision);
+    set_str(gdal, f, L->fi[I_SOURCE], r->source);
+    set_str(gdal, f, L->fi[I_NOTES], r->notes);
+    gdal->OGR_F_SetFieldInteger(f, L->fi[I_FATALITIES], r->fatalities);
+    gdal->OGR_F_SetFieldDouble(f, L->fi[I_CONFIDENCE], round(r->confidence * 100) / 100);
+    gdal->OGR_F_SetFieldInteger(f, L->fi[I_BACKGROUND], r->background != 0);
+    set_str(gdal, f, L->fi[I_EVIDENCE], r->evidence);
+    set_str(gdal, f, L->fi[I_ARTICLE_ID], r->article_id);
+    set_int_or_null(gdal, f, L->fi[I_GEONAMEID], r->geonameid);
     return write_feature(l, L_INCIDENTS, id, err);
 }
 
 static incmap_status add_mention(incmap_layers *l, const incmap_mention_row *r, incmap_error *err)
 {
+    const incmap_gdal *gdal = l->gdal;
     incmap_status rc;
     char id[128];
     snprintf(id, sizeof id, "%s-%lld", r->article_id ? r->article_id : "", (long long)r->start);
@@ -997,22 +1005,22 @@ static incmap_status add_mention(incmap_layers *l, const incmap_mention_row *r, 
     out_layer *L = &l->L[L_MENTIONS];
     OGRFeatureH f = L->feat;
     if (L->id_field >= 0)
-        OGR_F_SetFieldString(f, L->id_field, id);
-    OGR_F_SetFieldString(f, L->fi[M_MENTION_ID], id);
-    set_str(f, L->fi[M_ARTICLE_ID], r->article_id);
-    set_str(f, L->fi[M_TEXT], r->text);
-    set_str(f, L->fi[M_NAME], r->name);
-    set_str(f, L->fi[M_FEATURE_CODE], r->feature_code);
-    set_str(f, L->fi[M_COUNTRY], r->country);
-    set_str(f, L->fi[M_ADMIN1], r->admin1);
-    set_str(f, L->fi[M_SECTION], r->section);
-    OGR_F_SetFieldInteger64(f, L->fi[M_START], r->start);
-    OGR_F_SetFieldInteger64(f, L->fi[M_END], r->end);
-    set_int_or_null(f, L->fi[M_GEONAMEID], r->geonameid);
+        gdal->OGR_F_SetFieldString(f, L->id_field, id);
+    gdal->OGR_F_SetFieldString(f, L->fi[M_MENTION_ID], id);
+    set_str(gdal, f, L->fi[M_ARTICLE_ID], r->article_id);
+    set_str(gdal, f, L->fi[M_TEXT], r->text);
+    set_str(gdal, f, L->fi[M_NAME], r->name);
+    set_str(gdal, f, L->fi[M_FEATURE_CODE], r->feature_code);
+    set_str(gdal, f, L->fi[M_COUNTRY], r->country);
+    set_str(gdal, f, L->fi[M_ADMIN1], r->admin1);
+    set_str(gdal, f, L->fi[M_SECTION], r->section);
+    gdal->OGR_F_SetFieldInteger64(f, L->fi[M_START], r->start);
+    gdal->OGR_F_SetFieldInteger64(f, L->fi[M_END], r->end);
+    set_int_or_null(gdal, f, L->fi[M_GEONAMEID], r->geonameid);
     set_point(l, f, 1, r->latitude, r->longitude, L->fi[M_LATITUDE], L->fi[M_LONGITUDE]);
-    set_int_or_null(f, L->fi[M_GEO_PRECISION], r->geo_precision);
-    OGR_F_SetFieldDouble(f, L->fi[M_SCORE], round(r->score * 100) / 100);
-    set_str(f, L->fi[M_WHY], r->why);
+    set_int_or_null(gdal, f, L->fi[M_GEO_PRECISION], r->geo_precision);
+    gdal->OGR_F_SetFieldDouble(f, L->fi[M_SCORE], round(r->score * 100) / 100);
+    set_str(gdal, f, L->fi[M_WHY], r->why);
     return write_feature(l, L_MENTIONS, id, err);
 }
 
@@ -1031,6 +1039,7 @@ static int parse_utc(const char *s, int v[6])
 
 static incmap_status add_article(incmap_layers *l, const incmap_article_row *r, incmap_error *err)
 {
+    const incmap_gdal *gdal = l->gdal;
     incmap_status rc;
     const char *id = r->article_id;
     int t[6] = {0};
@@ -1044,50 +1053,54 @@ static incmap_status add_article(incmap_layers *l, const incmap_article_row *r, 
     out_layer *L = &l->L[L_ARTICLES];
     OGRFeatureH f = L->feat;
     if (L->id_field >= 0)
-        OGR_F_SetFieldString(f, L->id_field, id);
-    OGR_F_SetFieldString(f, L->fi[A_ARTICLE_ID], id);
-    set_str(f, L->fi[A_SOURCE], r->source);
-    set_str(f, L->fi[A_TITLE], r->title);
-    set_date(f, L->fi[A_PUBLISHED], r->published);
-    set_str(f, L->fi[A_LANGUAGE], r->language);
-    set_str(f, L->fi[A_SHA256], r->sha256);
+        gdal->OGR_F_SetFieldString(f, L->id_field, id);
+    gdal->OGR_F_SetFieldString(f, L->fi[A_ARTICLE_ID], id);
+    set_str(gdal, f, L->fi[A_SOURCE], r->source);
+    set_str(gdal, f, L->fi[A_TITLE], r->title);
+    set_date(gdal, f, L->fi[A_PUBLISHED], r->published);
+    set_str(gdal, f, L->fi[A_LANGUAGE], r->language);
+    set_str(gdal, f, L->fi[A_SHA256], r->sha256);
     if (r->processed_at && *r->processed_at)
-        OGR_F_SetFieldDateTimeEx(f, L->fi[A_PROCESSED_AT], t[0], t[1], t[2], t[3], t[4], (float)t[5], 100);
+        gdal->OGR_F_SetFieldDateTimeEx(f, L->fi[A_PROCESSED_AT], t[0], t[1], t[2], t[3], t[4], (float)t[5], 100);
     else
-        OGR_F_SetFieldNull(f, L->fi[A_PROCESSED_AT]);
+        gdal->OGR_F_SetFieldNull(f, L->fi[A_PROCESSED_AT]);
     return write_feature(l, L_ARTICLES, id, err);
 }
 
 incmap_status incmap_layers_add_incident(incmap_layers *l, const incmap_incident_row *row, incmap_error *err)
 {
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    const incmap_gdal *gdal = l->gdal;
+    gdal->CPLPushErrorHandler(gdal->CPLQuietErrorHandler);
     incmap_status rc = add_incident(l, row, err);
     explain_full(l, rc, err);
-    CPLPopErrorHandler();
+    gdal->CPLPopErrorHandler();
     return rc;
 }
 
 incmap_status incmap_layers_add_mention(incmap_layers *l, const incmap_mention_row *row, incmap_error *err)
 {
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    const incmap_gdal *gdal = l->gdal;
+    gdal->CPLPushErrorHandler(gdal->CPLQuietErrorHandler);
     incmap_status rc = add_mention(l, row, err);
     explain_full(l, rc, err);
-    CPLPopErrorHandler();
+    gdal->CPLPopErrorHandler();
     return rc;
 }
 
 incmap_status incmap_layers_add_article(incmap_layers *l, const incmap_article_row *row, incmap_error *err)
 {
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    const incmap_gdal *gdal = l->gdal;
+    gdal->CPLPushErrorHandler(gdal->CPLQuietErrorHandler);
     incmap_status rc = add_article(l, row, err);
     explain_full(l, rc, err);
-    CPLPopErrorHandler();
+    gdal->CPLPopErrorHandler();
     return rc;
 }
 
 incmap_status incmap_layers_add_doc(incmap_layers *l, incmap_ctx *ctx, const incmap_doc *doc, const char *bytes,
                                     size_t len, const char *processed_at, incmap_error *err)
 {
+    const incmap_gdal *gdal = l->gdal;
     incmap_status rc = check_writable(l, err);
     if (rc)
         return rc;
@@ -1098,14 +1111,14 @@ incmap_status incmap_layers_add_doc(incmap_layers *l, incmap_ctx *ctx, const inc
     incmap_doc_rows *rows = incmap_doc_rows_new(ctx, doc, bytes, len, processed_at, err);
     if (!rows)
         return err ? err->code : INCMAP_ERR_NOMEM;
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    gdal->CPLPushErrorHandler(gdal->CPLQuietErrorHandler);
     rc = add_article(l, &rows->article, err);
     for (size_t i = 0; !rc && i < rows->n_incidents; i++)
         rc = add_incident(l, &rows->incidents[i], err);
     for (size_t i = 0; !rc && i < rows->n_mentions; i++)
         rc = add_mention(l, &rows->mentions[i], err);
     explain_full(l, rc, err);
-    CPLPopErrorHandler();
+    gdal->CPLPopErrorHandler();
     incmap_doc_rows_destroy(rows);
     return rc;
 }
@@ -1166,7 +1179,8 @@ static int write_file(const char *path, const void *buf, size_t n)
  * already), directories too (FlatGeobuf given a name without .fgb makes one). */
 static incmap_status copy_tree(incmap_layers *l, const char *from, const char *to, incmap_error *err)
 {
-    char **names = VSIReadDir(from);
+    const incmap_gdal *gdal = l->gdal;
+    char **names = gdal->VSIReadDir(from);
     incmap_status rc = INCMAP_OK;
     for (int i = 0; names && names[i] && rc == INCMAP_OK; i++) {
         if (!strcmp(names[i], ".") || !strcmp(names[i], ".."))
@@ -1176,9 +1190,9 @@ static incmap_status copy_tree(incmap_layers *l, const char *from, const char *t
             rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
             break;
         }
-        char **sub = VSIReadDir(src); /* NULL for a file (and for an empty directory: none is made) */
+        char **sub = gdal->VSIReadDir(src); /* NULL for a file (and for an empty directory: none is made) */
         if (sub) {
-            CSLDestroy(sub);
+            gdal->CSLDestroy(sub);
             if (mkdir(dst, 0777) != 0)
                 rc = incmap_fail(err, INCMAP_ERR_IO, "%s: cannot make %s: %s", l->path, dst, strerror(errno));
             else
@@ -1186,12 +1200,12 @@ static incmap_status copy_tree(incmap_layers *l, const char *from, const char *t
             continue;
         }
         vsi_l_offset n = 0;
-        GByte *buf = VSIGetMemFileBuffer(src, &n, TRUE);
+        GByte *buf = gdal->VSIGetMemFileBuffer(src, &n, TRUE);
         if (write_file(dst, buf ? (const void *)buf : "", buf ? (size_t)n : 0) != 0)
             rc = incmap_fail(err, INCMAP_ERR_IO, "%s: cannot write %s: %s", l->path, dst, strerror(errno));
-        CPLFree(buf);
+        gdal->VSIFree(buf);
     }
-    CSLDestroy(names);
+    gdal->CSLDestroy(names);
     return rc;
 }
 
@@ -1242,29 +1256,30 @@ static incmap_status move_into_place(incmap_layers *l, incmap_error *err)
 
 static incmap_status layers_commit(incmap_layers *l, incmap_error *err)
 {
+    const incmap_gdal *gdal = l->gdal;
     incmap_status rc = check_writable(l, err);
     if (rc)
         return rc;
-    CPLErrorReset();
-    if (l->in_txn && GDALDatasetCommitTransaction(l->ds) != OGRERR_NONE)
+    gdal->CPLErrorReset();
+    if (l->in_txn && gdal->GDALDatasetCommitTransaction(l->ds) != OGRERR_NONE)
         return incmap_fail(err, INCMAP_ERR_IO, "%s: cannot commit the GeoPackage (disk full?): %s", l->path,
-                           gdal_reason());
+                           gdal_reason(gdal));
     l->in_txn = 0;
     for (int k = 0; k < N_LAYERS; k++) {
         out_layer *L = &l->L[k];
-        if (L->in_txn && GDALDatasetCommitTransaction(L->ds) != OGRERR_NONE)
+        if (L->in_txn && gdal->GDALDatasetCommitTransaction(L->ds) != OGRERR_NONE)
             return incmap_fail(err, INCMAP_ERR_IO, "%s/%s: cannot commit (disk full?): %s", l->dir, l->file[k],
-                               gdal_reason());
+                               gdal_reason(gdal));
         L->in_txn = 0;
     }
     /* GDAL 3.6's GDALClose reports nothing: a failure while flushing (the GeoPackage's R-tree,
      * GeoJSON's last buffer) shows only in the error state. */
-    CPLErrorReset();
+    gdal->CPLErrorReset();
     close_all(l, 0);
-    if (CPLGetLastErrorType() >= CE_Failure) {
+    if (gdal->CPLGetLastErrorType() >= CE_Failure) {
         l->broken = 1;
         return incmap_fail(err, INCMAP_ERR_IO, "%s: closing the output failed (disk full?): %s", l->path,
-                           gdal_reason());
+                           gdal_reason(gdal));
     }
     if ((l->mem && (rc = copy_out(l, err)) != INCMAP_OK) || (rc = move_into_place(l, err)) != INCMAP_OK)
         return rc;
@@ -1285,10 +1300,11 @@ static incmap_status layers_commit(incmap_layers *l, incmap_error *err)
 
 incmap_status incmap_layers_commit(incmap_layers *l, incmap_error *err)
 {
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    const incmap_gdal *gdal = l->gdal;
+    gdal->CPLPushErrorHandler(gdal->CPLQuietErrorHandler);
     incmap_status rc = layers_commit(l, err);
     explain_full(l, rc, err);
-    CPLPopErrorHandler();
+    gdal->CPLPopErrorHandler();
     if (rc != INCMAP_OK && rc != INCMAP_ERR_USAGE)
         l->broken = 1;
     return rc;

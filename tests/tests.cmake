@@ -13,6 +13,10 @@ foreach(src ${UNIT_TESTS})
     INCMAP_TEST_GAZETTEER="${CMAKE_BINARY_DIR}/incmap-gazetteer.db")
   add_test(NAME unit/${name} COMMAND ${name})
 endforeach()
+# test_writer reads the layers back with OGR itself (incmap loads GDAL only when writing).
+if(TARGET test_writer)
+  target_link_libraries(test_writer PRIVATE GDAL::GDAL)
+endif()
 
 file(GLOB CLI_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/test_*.sh)
 foreach(script ${CLI_TESTS})
