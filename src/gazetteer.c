@@ -47,8 +47,22 @@ typedef struct {
     size_t n;
 } spelling_entry;
 
+/* Name probes already answered (incmap_gazetteer_probe_hashed), direct-mapped by the key's hash:
+ * capitalised words recur within an article and from one to the next, and in an index of
+ * gigabytes each probe is three cache misses (bucket, key, string). Longer keys are not kept. */
+#define PROBE_CACHE 8192
+typedef struct {
+    uint64_t hash;
+    const incmap_gz_posting *posts;
+    uint32_t n;
+    uint8_t len; /* 0: empty */
+    uint8_t found, longer;
+    char key[41];
+} probe_entry;
+
 struct incmap_gazetteer {
     char *path;
+    probe_entry *probes; /* PROBE_CACHE entries, or NULL; written through a const gazetteer too */
     spelling_entry *spelling; /* SPELLING_CACHE entries, or NULL; written through a const
                                * gazetteer, as it only remembers answers */
     details_entry *cache; /* DETAILS_CACHE entries, or NULL */
@@ -285,6 +299,7 @@ incmap_gazetteer *incmap_gazetteer_open(const char *path, incmap_error *err)
     if (check_index(g, idx_path, build_id, err) != INCMAP_OK)
         goto fail;
     g->spelling = calloc(SPELLING_CACHE, sizeof *g->spelling); /* NULL: run without a cache */
+    g->probes = calloc(PROBE_CACHE, sizeof *g->probes);
     if (sqlite3_prepare_v2(g->db,
                            "SELECT p.name, p.fclass, p.fcode, p.country, coalesce(a1.name, ''), coalesce(a2.name, ''),"
                            " p.lat, p.lon, p.population FROM place p"
@@ -322,6 +337,7 @@ void incmap_gazetteer_close(incmap_gazetteer *g)
     free(g->cache);
     free(g->distances);
     free(g->spelling);
+    free(g->probes);
     if (g->map)
         munmap((void *)g->map, g->map_len);
     free(g->path);
@@ -339,8 +355,30 @@ int incmap_gazetteer_probe(const incmap_gazetteer *g, const char *key, size_t le
     return incmap_gazetteer_probe_hashed(g, key, len, incmap_hash(key, len, fuzzy ? 1 : 0), out, n_out, longer);
 }
 
+static int probe_index(const incmap_gazetteer *g, const char *key, size_t len, uint64_t h,
+                       const incmap_gz_posting **out, size_t *n_out, int *longer);
+
 int incmap_gazetteer_probe_hashed(const incmap_gazetteer *g, const char *key, size_t len, uint64_t h,
                                   const incmap_gz_posting **out, size_t *n_out, int *longer)
+{
+    probe_entry *e = g->probes && len && len < sizeof g->probes->key ? &g->probes[h % PROBE_CACHE] : NULL;
+    if (e && e->hash == h && e->len == len && !memcmp(e->key, key, len)) {
+        if (e->found)
+            *out = e->posts;
+        *n_out = e->n;
+        *longer = e->longer;
+        return e->found;
+    }
+    int found = probe_index(g, key, len, h, out, n_out, longer);
+    if (e) {
+        *e = (probe_entry){h, found ? *out : NULL, (uint32_t)*n_out, (uint8_t)len, (uint8_t)found, (uint8_t)*longer, {0}};
+        memcpy(e->key, key, len);
+    }
+    return found;
+}
+
+static int probe_index(const incmap_gazetteer *g, const char *key, size_t len, uint64_t h,
+                       const incmap_gz_posting **out, size_t *n_out, int *longer)
 {
     size_t mask = (size_t)g->h->n_buckets - 1;
     *n_out = 0;

@@ -93,9 +93,17 @@ static double name_quality(uint16_t kind)
     return -0.03; /* numeral stripped */
 }
 
+/* What a place is, as the country weights judge it. */
+enum { SIZE_COUNTRY = 1, SIZE_CITY = 2 /* 100,000 people */, SIZE_TOWN = 4 /* 5,000, or 1,000 and a seat */ };
+
 typedef struct {
     const incmap_gz_record *rec;
-    float lat, lon; /* rec's, at hand */
+    /* rec's, at hand: the scoring passes need no other field of it */
+    float lat, lon;
+    uint32_t admin1_off;
+    char cc[2];
+    char fclass;
+    uint8_t size; /* SIZE_* */
     uint16_t kind;
     double base;  /* what the name and the place say, alone */
     double fixed; /* that and the countries the article names: all but the other places */
@@ -347,8 +355,11 @@ static int cmp_name_ref(const void *a, const void *b)
     return x->mention < y->mention ? -1 : x->mention > y->mention;
 }
 
-/* Proximity counts within a window of the anchors nearest in the text: an article is about a few
- * areas, and the window keeps an input naming thousands of places linear, not quadratic. */
+/* Proximity counts within a window of the 2 * ANCHOR_WINDOW anchors nearest in the text (all of
+ * them in an article with fewer, which is most): an article is about a few areas, and the window
+ * keeps an input naming thousands of places linear, not quadratic. The window keeps its size at
+ * the article's ends, so that the mentions of a name share one window, and one scoring, as long
+ * as they can. */
 #define ANCHOR_WINDOW 32
 /* How many later mentions of the same name each mention is reconciled with (one sense per
  * discourse). */
@@ -392,13 +403,13 @@ static size_t collect_anchors(const mention_state *st, size_t n, anchor *out)
  * approximation (within 1% at that range), else -1: the exact geodesic then matters only where
  * the proximity bonus is large. The geodesic for every reading of every name dominated the
  * profile when names have hundreds of readings. */
-static double far_apart_km(const incmap_gz_record *x, const incmap_gz_record *y)
+static double far_apart_km(double lat1, double lon1, double lat2, double lon2)
 {
-    double dlat = fabs((double)x->lat - y->lat);
-    double dlon = fabs((double)x->lon - y->lon);
+    double dlat = fabs(lat1 - lat2);
+    double dlon = fabs(lon1 - lon2);
     if (dlon > 180)
         dlon = 360 - dlon;
-    double k = cos(((double)x->lat + y->lat) * (M_PI / 360));
+    double k = cos((lat1 + lat2) * (M_PI / 360));
     double d = 111.2 * sqrt(dlat * dlat + dlon * dlon * k * k);
     return d > 300 ? d : -1;
 }
@@ -410,10 +421,10 @@ static double far_apart_km(const incmap_gz_record *x, const incmap_gz_record *y)
  * KM_PER_RADIAN_MAX per radian. The margins cover rounding many times over. */
 #define KM_PER_RADIAN_MIN 6335.0
 #define KM_PER_RADIAN_MAX 6400.0
-static double central_angle(const incmap_gz_record *x, const incmap_gz_record *y)
+static double central_angle(double lat1, double lon1, double lat2, double lon2)
 {
-    double p1 = x->lat * (M_PI / 180), p2 = y->lat * (M_PI / 180);
-    double sp = sin((p2 - p1) / 2), sl = sin(((double)y->lon - x->lon) * (M_PI / 360));
+    double p1 = lat1 * (M_PI / 180), p2 = lat2 * (M_PI / 180);
+    double sp = sin((p2 - p1) / 2), sl = sin((lon2 - lon1) * (M_PI / 360));
     double h = sp * sp + cos(p1) * cos(p2) * sl * sl;
     return 2 * asin(fmin(1.0, sqrt(h)));
 }
@@ -424,7 +435,7 @@ static int closer_than(incmap_gazetteer *gz, const incmap_gz_record *x, const in
 {
     if (fabs((double)x->lat - y->lat) * 110 >= km)
         return 0;
-    double angle = central_angle(x, y);
+    double angle = central_angle(x->lat, x->lon, y->lat, y->lon);
     if (angle * KM_PER_RADIAN_MIN >= km)
         return 0;
     if (angle * KM_PER_RADIAN_MAX < km)
@@ -435,11 +446,16 @@ static int closer_than(incmap_gazetteer *gz, const incmap_gz_record *x, const in
 /* Big enough to be named in an article about another country: a city, or, when the name has
  * no reading in the countries named, a town or an administrative seat ("rentré de France ...
  * à Ansongo"). */
-static int notable(const incmap_gz_record *r, int in_named)
+static int notable(const cand *c, int in_named)
 {
-    return r->population >= 100000 ||
-           (!in_named && (r->population >= 5000 || (r->population >= 1000 && !memcmp(r->fcode, "PPLA", 4))));
+    return (c->size & SIZE_CITY) || (!in_named && (c->size & SIZE_TOWN));
 }
+
+/* How far proximity reaches. The bonus, 0.30 exp(-d / 200), is under 2e-4 beyond it, smaller than
+ * any difference of evidence the scores weigh, and "3,000 km from another place in the text" is
+ * no evidence at all. At world scale most readings of a name lie on other continents than the
+ * article's places: with this bound they pass over all anchors after a comparison or two. */
+#define NEAR_KM_MAX 1500.0
 
 /* The anchors around a mention, sorted by latitude (see nearest_anchor): anchors[lo, hi), kept
  * as the window slides (lo and hi only grow from one mention to the next). */
@@ -450,10 +466,13 @@ typedef struct {
     uint64_t key_hash[2 * ANCHOR_WINDOW];
     size_t n, lo, hi;
     uint64_t adm1; /* bit k: a[k] is an ADM1 */
+    double lon_min, lon_max, cos_min; /* of a[0 .. n) */
 } anchor_window;
 
 static void window_slide(anchor_window *w, const anchor *anchors, size_t lo, size_t hi)
 {
+    if (w->n && lo == w->lo && hi == w->hi)
+        return;
     size_t kept = 0;
     for (size_t k = 0; k < w->n; k++)
         if ((size_t)(w->a[k] - anchors) >= lo)
@@ -468,26 +487,48 @@ static void window_slide(anchor_window *w, const anchor *anchors, size_t lo, siz
     w->lo = lo;
     w->hi = hi;
     w->adm1 = 0;
+    w->lon_min = 180;
+    w->lon_max = -180;
+    w->cos_min = 1;
     for (size_t k = 0; k < w->n; k++) {
         w->lat[k] = w->a[k]->rec->lat;
         w->lon[k] = w->a[k]->rec->lon;
         w->key_hash[k] = w->a[k]->key_hash;
         w->adm1 |= (uint64_t)(w->a[k]->adm1 != 0) << k;
+        if (w->lon[k] < w->lon_min)
+            w->lon_min = w->lon[k];
+        if (w->lon[k] > w->lon_max)
+            w->lon_max = w->lon[k];
+        if (w->a[k]->cos_lat < w->cos_min)
+            w->cos_min = w->a[k]->cos_lat;
     }
 }
 
-/* Is place r inside ADM1 anchor a? Its readings there gain instead of measuring the distance. */
-static int inside_anchor(const incmap_gz_record *r, const anchor *a)
+/* Is the place at lat, lon NEAR_KM_MAX or more from every anchor of the window, by the bounds
+ * nearest_anchor passes anchors over with, taken for the window's box at once? Most readings of
+ * a name at world scale are, and need no walk through the anchors. */
+static int beyond_window(const anchor_window *w, double lat, double lon)
 {
-    return a->adm1 && r->fclass != 'A' && r->admin1_off && r->admin1_off == a->rec->admin1_off &&
-           !memcmp(r->cc, a->rec->cc, 2);
+    double dlat = lat < w->lat[0] ? w->lat[0] - lat : lat - w->lat[w->n - 1];
+    if (dlat * 110 >= NEAR_KM_MAX)
+        return 1;
+    /* the least longitude difference to an anchor, either way round the globe */
+    double out = lon < w->lon_min ? w->lon_min - lon : lon > w->lon_max ? lon - w->lon_max : 0;
+    double west = fabs(lon - w->lon_min), east = fabs(lon - w->lon_max);
+    double round = 360 - (west > east ? west : east);
+    double dlon = out < round ? out : round;
+    double x = lat * (M_PI / 180), cos_low = 1 - x * x / 2; /* cos x >= 1 - x^2 / 2 */
+    if (cos_low > w->cos_min)
+        cos_low = w->cos_min;
+    return dlon * 111 * cos_low >= NEAR_KM_MAX;
 }
 
-/* How far proximity reaches. The bonus, 0.30 exp(-d / 200), is under 2e-4 beyond it, smaller than
- * any difference of evidence the scores weigh, and "3,000 km from another place in the text" is
- * no evidence at all. At world scale most readings of a name lie on other continents than the
- * article's places: with this bound they pass over all anchors after a comparison or two. */
-#define NEAR_KM_MAX 1500.0
+/* Is place r inside ADM1 anchor a? Its readings there gain instead of measuring the distance. */
+static int inside_anchor(const cand *c, const anchor *a)
+{
+    return a->adm1 && c->fclass != 'A' && c->admin1_off && c->admin1_off == a->rec->admin1_off &&
+           !memcmp(c->cc, a->rec->cc, 2);
+}
 
 /* The least distance from candidate c to the window's anchors other than those its own name
  * chose: the equirectangular approximation beyond 300 km, else the geodesic; -1 when none counts
@@ -510,12 +551,14 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
     uint64_t inside = 0;
     for (uint64_t m = w->adm1; m; m &= m - 1) {
         size_t k = (size_t)__builtin_ctzll(m);
-        if (w->a[k]->key_hash != key_hash && inside_anchor(r, w->a[k])) {
+        if (w->a[k]->key_hash != key_hash && inside_anchor(c, w->a[k])) {
             c->score += 0.25;
             inside |= (uint64_t)1 << k;
         }
     }
     double lat = c->lat, lon = c->lon, cos_lat = -1;
+    if (beyond_window(w, lat, lon))
+        return -1;
     double nearest = -1, ceiling = NEAR_KM_MAX;
     const incmap_gz_record *wait[2 * ANCHOR_WINDOW];
     double floor_km[2 * ANCHOR_WINDOW];
@@ -543,14 +586,14 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
             if (across > 300 && across >= ceiling)
                 continue;
         }
-        double d = far_apart_km(r, a->rec);
+        double d = far_apart_km(lat, lon, w->lat[k], w->lon[k]);
         if (d >= 0) {
             if (d < NEAR_KM_MAX && (nearest < 0 || d < nearest))
                 nearest = d;
             if (d < ceiling)
                 ceiling = d;
         } else {
-            double angle = central_angle(r, a->rec);
+            double angle = central_angle(lat, lon, w->lat[k], w->lon[k]);
             floor_km[n_wait] = angle * KM_PER_RADIAN_MIN;
             wait[n_wait++] = a->rec;
             if (angle * KM_PER_RADIAN_MAX < ceiling)
@@ -588,15 +631,15 @@ static void score_countries(mention_state *st, size_t n, const country_count *co
          * articles name the countries of their actors and visitors, not of every town. */
         int in_named = 0;
         for (size_t k = 0; k < s->n && !in_named; k++)
-            in_named = country_weight(countries, n_countries, s->c[k].rec->cc) > 0;
+            in_named = country_weight(countries, n_countries, s->c[k].cc) > 0;
         for (size_t k = 0; k < s->n; k++) {
             cand *c = &s->c[k];
             c->fixed = c->base;
-            double cw = country_weight(countries, n_countries, c->rec->cc);
+            double cw = country_weight(countries, n_countries, c->cc);
             if (cw > 0)
                 c->fixed += 0.25 * (cw >= 2 ? 1.0 : cw / 2);
-            else if (n_countries && !incmap_is_country_code(c->rec->fcode))
-                c->fixed -= notable(c->rec, in_named) ? 0.10 : 0.30;
+            else if (n_countries && !(c->size & SIZE_COUNTRY))
+                c->fixed -= notable(c, in_named) ? 0.10 : 0.30;
         }
     }
 }
@@ -613,7 +656,9 @@ static void score_pass(mention_state *st, size_t n, const anchor *anchors, size_
             while (at + step <= n_anchors && anchors[at + step - 1].first < i)
                 at += step;
         lo = at > ANCHOR_WINDOW ? at - ANCHOR_WINDOW : 0;
-        hi = at + ANCHOR_WINDOW < n_anchors ? at + ANCHOR_WINDOW : n_anchors;
+        if (n_anchors >= 2 * ANCHOR_WINDOW && lo > n_anchors - 2 * ANCHOR_WINDOW)
+            lo = n_anchors - 2 * ANCHOR_WINDOW;
+        hi = lo + 2 * ANCHOR_WINDOW < n_anchors ? lo + 2 * ANCHOR_WINDOW : n_anchors;
         window_slide(&w, anchors, lo, hi);
         s->win_lo = lo;
         s->win_hi = hi;
@@ -665,7 +710,7 @@ static int inside(const incmap_gz_record *x, const incmap_gz_record *a)
     if (a->admin2_off && x->admin2_off)
         return x->admin2_off == a->admin2_off;
     /* many villages carry no second-level code: the same region and near the area's centre */
-    double d = far_apart_km(x, a);
+    double d = far_apart_km(x->lat, x->lon, a->lat, a->lon);
     return x->admin1_off == a->admin1_off && d < 0;
 }
 
@@ -733,6 +778,8 @@ static size_t find_twin(size_t *table, size_t cap, const mention_state *st, size
     return (size_t)-1;
 }
 
+#define PREFETCH_AHEAD 8
+
 /* The candidates of mention m and their base scores, copied from twin when there is one. */
 static incmap_status build_candidates(const incmap_resolver *r, const incmap_mention *m, mention_state *s,
                                       const mention_state *twin)
@@ -747,6 +794,10 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
         return INCMAP_OK;
     }
     for (size_t k2 = 0; k2 < np; k2++) {
+        /* The records of a name lie anywhere in the index: asked for ahead, their cache misses
+         * overlap instead of coming one after another. */
+        if (k2 + PREFETCH_AHEAD < np)
+            __builtin_prefetch(incmap_gazetteer_record(r->gz, m->posts[k2 + PREFETCH_AHEAD].record));
         const incmap_gz_record *rec = incmap_gazetteer_record(r->gz, m->posts[k2].record);
         if (!rec)
             continue;
@@ -754,6 +805,12 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
         c->rec = rec;
         c->lat = rec->lat;
         c->lon = rec->lon;
+        c->admin1_off = rec->admin1_off;
+        memcpy(c->cc, rec->cc, 2);
+        c->fclass = rec->fclass;
+        c->size = (incmap_is_country_code(rec->fcode) ? SIZE_COUNTRY : 0) | (rec->population >= 100000 ? SIZE_CITY : 0) |
+                  (rec->population >= 5000 || (rec->population >= 1000 && !memcmp(rec->fcode, "PPLA", 4)) ? SIZE_TOWN
+                                                                                                          : 0);
         c->kind = m->posts[k2].kind;
         c->base = feature_prior(rec) + name_quality(c->kind);
         /* A country's name means the country: "Togo" is not the village of Togo. */
