@@ -78,6 +78,7 @@ incmap_ctx *incmap_ctx_new(const incmap_options *options, incmap_error *err)
         incmap_ctx_destroy(ctx);
         return NULL;
     }
+    ctx->readings = incmap_readings_cache_new(); /* NULL: run without */
     return ctx;
 }
 
@@ -87,6 +88,7 @@ void incmap_ctx_destroy(incmap_ctx *ctx)
         return;
     incmap_gazetteer_close(ctx->gz);
     incmap_lexicon_destroy(ctx->lex);
+    incmap_readings_cache_destroy(ctx->readings);
     free(ctx);
 }
 

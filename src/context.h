@@ -5,12 +5,14 @@
 #include "gazetteer.h"
 #include "incmap.h"
 #include "lexicon.h"
+#include "resolver.h"
 #include "text.h"
 
 struct incmap_ctx {
     incmap_options opt;
     incmap_gazetteer *gz;
     incmap_lexicon *lex;
+    incmap_readings_cache *readings; /* NULL: the resolver keeps none */
 };
 
 struct incmap_doc_private {

@@ -150,6 +150,8 @@ static int within_distance(const char *a, size_t na, const char *b, int limit)
     return prev[nb] <= limit;
 }
 
+#define SPELLINGS_TESTED 1024 /* a power of two */
+
 int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squashed, size_t len,
                                     const incmap_gz_posting **out, size_t *n_out)
 {
@@ -172,12 +174,27 @@ int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squas
     int longer, found = 0;
     if (sk.len >= 4 && incmap_gazetteer_probe(g, sk.s, sk.len, 1, &p, &np, &longer)) {
         int limit = len >= 10 ? 2 : 1;
-        uint32_t last = UINT32_MAX; /* many places share a spelling: test each once in a row */
+        /* Many places share a spelling, and a world gazetteer lists thousands of places under
+         * a skeleton: each spelling is tested once (the set holds the first SPELLINGS_TESTED;
+         * past them a spelling repeated in a row is still skipped). */
+        uint32_t tested[2 * SPELLINGS_TESTED] = {0}; /* key_off + 1, open addressing */
+        size_t n_tested = 0;
+        uint32_t last = UINT32_MAX;
         for (size_t k = 0; k < np && !found; k++) {
-            if (p[k].key_off == last)
+            uint32_t off = p[k].key_off;
+            if (off == last)
                 continue;
-            last = p[k].key_off;
-            found = within_distance(squashed, len, incmap_gazetteer_string(g, p[k].key_off), limit);
+            last = off;
+            if (n_tested < SPELLINGS_TESTED) {
+                size_t slot = (off * 2654435761u) & (2 * SPELLINGS_TESTED - 1);
+                while (tested[slot] && tested[slot] != off + 1)
+                    slot = (slot + 1) & (2 * SPELLINGS_TESTED - 1);
+                if (tested[slot])
+                    continue;
+                tested[slot] = off + 1;
+                n_tested++;
+            }
+            found = within_distance(squashed, len, incmap_gazetteer_string(g, off), limit);
         }
     }
     incmap_buf_free(&sk);

@@ -108,7 +108,7 @@ incmap_doc *incmap_geocode(incmap_ctx *ctx, const char *bytes, size_t len, const
     res = calloc(ms.n ? ms.n : 1, sizeof *res);
     if (!res)
         goto nomem;
-    incmap_resolver rv = {ctx->gz, ctx->lex, doc->language, pv->text.utf8, &pv->toks, a};
+    incmap_resolver rv = {ctx->gz, ctx->readings, ctx->lex, doc->language, pv->text.utf8, &pv->toks, a};
     if (incmap_resolve(&rv, ms.v, ms.n, res, err) != INCMAP_OK)
         goto fail;
     /* A name with no good candidate that nothing announced as a place is most likely not one

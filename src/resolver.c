@@ -780,6 +780,62 @@ static size_t find_twin(size_t *table, size_t cap, const mention_state *st, size
 
 #define PREFETCH_AHEAD 8
 
+/* The readings cache (resolver.h): direct-mapped by posting list, each slot owning a copy of the
+ * candidates as build_candidates made them for a plain mention. */
+#define READINGS_SLOTS 4096
+#define READINGS_MAX_BYTES ((size_t)32 << 20)
+typedef struct {
+    const incmap_gz_posting *posts; /* the name's postings: the key */
+    size_t n_posts;
+    cand *c; /* NULL: empty */
+    size_t n;
+} readings_slot;
+
+struct incmap_readings_cache {
+    readings_slot slot[READINGS_SLOTS];
+    size_t bytes; /* held by the slots */
+};
+
+incmap_readings_cache *incmap_readings_cache_new(void)
+{
+    return calloc(1, sizeof(incmap_readings_cache));
+}
+
+void incmap_readings_cache_destroy(incmap_readings_cache *rc)
+{
+    if (!rc)
+        return;
+    for (size_t i = 0; i < READINGS_SLOTS; i++)
+        free(rc->slot[i].c);
+    free(rc);
+}
+
+/* The slot of m's postings: holding them (c set), or to be filled by readings_keep. */
+static readings_slot *readings_slot_of(incmap_readings_cache *rc, const incmap_mention *m)
+{
+    uint64_t h = (uint64_t)(uintptr_t)m->posts * 0x9E3779B97F4A7C15u;
+    readings_slot *sl = &rc->slot[(h >> 40) % READINGS_SLOTS];
+    if (sl->c && (sl->posts != m->posts || sl->n_posts != m->n_posts)) {
+        rc->bytes -= sl->n * sizeof *sl->c; /* another name's: replaced */
+        free(sl->c);
+        sl->c = NULL;
+    }
+    return sl;
+}
+
+static void readings_keep(incmap_readings_cache *rc, readings_slot *sl, const incmap_mention *m, const cand *c,
+                          size_t n)
+{
+    size_t bytes = n * sizeof *c;
+    if (!n || rc->bytes + bytes > READINGS_MAX_BYTES || !(sl->c = malloc(bytes)))
+        return; /* full: kept no more */
+    memcpy(sl->c, c, bytes);
+    sl->posts = m->posts;
+    sl->n_posts = m->n_posts;
+    sl->n = n;
+    rc->bytes += bytes;
+}
+
 /* The candidates of mention m and their base scores, copied from twin when there is one. */
 static incmap_status build_candidates(const incmap_resolver *r, const incmap_mention *m, mention_state *s,
                                       const mention_state *twin)
@@ -791,6 +847,15 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
     if (twin) { /* the same postings, scored alike */
         memcpy(s->c, twin->c, twin->n * sizeof *s->c);
         s->n = twin->n;
+        return INCMAP_OK;
+    }
+    /* A name alone (no cue, no "(Mali)", not an acronym or a common word) reads the same in any
+     * article: its readings are kept for the next. */
+    int plain = !s->sig.cue && !s->sig.hint[0] && !s->sig.acronym && !s->sig.lowercase && np;
+    readings_slot *kept = plain && r->readings ? readings_slot_of(r->readings, m) : NULL;
+    if (kept && kept->c) {
+        memcpy(s->c, kept->c, kept->n * sizeof *s->c);
+        s->n = kept->n;
         return INCMAP_OK;
     }
     for (size_t k2 = 0; k2 < np; k2++) {
@@ -852,6 +917,8 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
                 break;
             }
     }
+    if (kept)
+        readings_keep(r->readings, kept, m, s->c, s->n);
     return INCMAP_OK;
 }
 

@@ -17,8 +17,16 @@ typedef struct {
     const char *why;                  /* in the arena */
 } incmap_resolution;
 
+/* The readings of names already met, kept from one article to the next (a context owns one):
+ * news names the same places article after article, and making a name's readings reads one
+ * gazetteer record per reading, a cache miss each in a world gazetteer. Holds at most 32 MB. */
+typedef struct incmap_readings_cache incmap_readings_cache;
+incmap_readings_cache *incmap_readings_cache_new(void); /* NULL when out of memory */
+void incmap_readings_cache_destroy(incmap_readings_cache *rc);
+
 typedef struct {
     incmap_gazetteer *gz;
+    incmap_readings_cache *readings; /* NULL: none kept */
     const incmap_lexicon *lex;
     const char *lang;
     const char *text;
