@@ -49,10 +49,24 @@ long incmap_days_parse(const char *s)
 void incmap_days_format(long days, char out[11])
 {
     int y, m, d;
-    char buf[32];
     incmap_ymd_from_days(days, &y, &m, &d);
-    snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-    memcpy(out, buf, 10);
+    if (y < 0 || y > 9999) { /* "-001-...": as printf writes it */
+        char buf[32];
+        snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+        memcpy(out, buf, 10);
+        out[10] = 0;
+        return;
+    }
+    /* The digits directly: every incident and candidate publication date is formatted, and
+     * snprintf's format parsing cost more than the rest of the date arithmetic. */
+    const int v[3] = {y, m, d}, width[3] = {4, 2, 2};
+    char *p = out;
+    for (int k = 0; k < 3; k++) {
+        for (int i = width[k], x = v[k]; i-- > 0; x /= 10)
+            p[i] = (char)('0' + x % 10);
+        p += width[k];
+        *p++ = '-';
+    }
     out[10] = 0;
 }
 
@@ -68,8 +82,6 @@ static int weekday(long days)
 typedef struct {
     const incmap_date_scanner *sc;
     size_t end;
-    /* looked up once per scan: the readers run at every word */
-    const incmap_wordlist *months, *modifiers, *weekdays, *reldates;
 } reader;
 
 static int is_word(const reader *r, size_t i)
@@ -109,7 +121,7 @@ static int read_year(const reader *r, size_t i, int *y)
 /* A month name at i (respecting the "cap" flag of the data); sets *next. */
 static int read_month(const reader *r, size_t i, int *m, size_t *next)
 {
-    const incmap_wordlist *w = r->months;
+    const incmap_wordlist *w = r->sc->months;
     const char *v = incmap_phrase_at(w, r->sc->text, r->sc->toks, i, r->end, next);
     if (!v)
         return 0;
@@ -223,7 +235,7 @@ static int read_month_first(const reader *r, size_t i, incmap_date_hit *h)
 
 static int has_modifier(const reader *r, size_t i, size_t first)
 {
-    const incmap_wordlist *w = r->modifiers;
+    const incmap_wordlist *w = r->sc->modifiers;
     size_t nx, f;
     return (i < r->end && incmap_phrase_at(w, r->sc->text, r->sc->toks, i, r->end, &nx)) ||
            (first > 0 && incmap_phrase_before(w, r->sc->text, r->sc->toks, first, first > 3 ? first - 3 : 0, &f));
@@ -232,7 +244,7 @@ static int has_modifier(const reader *r, size_t i, size_t first)
 /* "mardi", "jeudi dernier", "last Thursday", "el pasado sábado"; "le jeudi 17 avril" is a day. */
 static int read_weekday(const reader *r, size_t i, incmap_date_hit *h)
 {
-    const incmap_wordlist *w = r->weekdays;
+    const incmap_wordlist *w = r->sc->weekdays;
     size_t nx;
     const char *v = incmap_phrase_at(w, r->sc->text, r->sc->toks, i, r->end, &nx);
     if (!v)
@@ -254,7 +266,7 @@ static int read_weekday(const reader *r, size_t i, incmap_date_hit *h)
 /* "hier", "la semaine dernière", "ce mois-ci", "le lendemain" (LANG/reldates.txt). */
 static int read_relative(const reader *r, size_t i, incmap_date_hit *h)
 {
-    const incmap_wordlist *w = r->reldates;
+    const incmap_wordlist *w = r->sc->reldates;
     size_t nx;
     const char *v = incmap_phrase_at(w, r->sc->text, r->sc->toks, i, r->end, &nx);
     char unit[16];
@@ -289,17 +301,35 @@ static int read_relative(const reader *r, size_t i, incmap_date_hit *h)
     return 0;
 }
 
+incmap_date_scanner incmap_date_scanner_make(const incmap_lexicon *lex, const char *lang, const char *text,
+                                             const incmap_tokens *toks, long published)
+{
+    incmap_date_scanner sc = {text, toks, published, incmap_lexicon_list(lex, lang, "months"),
+                              incmap_lexicon_list(lex, lang, "date_modifiers"),
+                              incmap_lexicon_list(lex, lang, "weekdays"), incmap_lexicon_list(lex, lang, "reldates")};
+    return sc;
+}
+
+/* Can a date expression start at word token i? Every one opens with a number or a word of the
+ * date lists: the readers are tried only there, not at every word of every sentence. */
+static int may_open(const reader *r, size_t i)
+{
+    const incmap_tokens *t = r->sc->toks;
+    const char *key = incmap_tok_norm(t, i);
+    return (t->tok[i].norm_len && key[0] >= '0' && key[0] <= '9') || incmap_wordlist_may_start(r->sc->months, t, i) ||
+           incmap_wordlist_may_start(r->sc->weekdays, t, i) || incmap_wordlist_may_start(r->sc->reldates, t, i);
+}
+
 size_t incmap_dates_scan(const incmap_date_scanner *sc, size_t first, size_t end, incmap_date_hit *out,
                          size_t max)
 {
-    reader r = {sc, end, incmap_lexicon_list(sc->lex, sc->lang, "months"),
-                incmap_lexicon_list(sc->lex, sc->lang, "date_modifiers"),
-                incmap_lexicon_list(sc->lex, sc->lang, "weekdays"), incmap_lexicon_list(sc->lex, sc->lang, "reldates")};
+    reader r = {sc, end};
     size_t n = 0;
     for (size_t i = first; i < end && n < max;) {
         incmap_date_hit *h = &out[n];
-        if (is_word(&r, i) && (read_iso(&r, i, h) || read_day_first(&r, i, h) || read_weekday(&r, i, h) ||
-                               read_month_first(&r, i, h) || read_relative(&r, i, h))) {
+        if (is_word(&r, i) && may_open(&r, i) &&
+            (read_iso(&r, i, h) || read_day_first(&r, i, h) || read_weekday(&r, i, h) ||
+             read_month_first(&r, i, h) || read_relative(&r, i, h))) {
             i = h->tok_end > i ? h->tok_end : i + 1;
             n++;
         } else {

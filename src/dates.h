@@ -20,12 +20,16 @@ typedef struct {
 } incmap_date_hit;
 
 typedef struct {
-    const incmap_lexicon *lex;
-    const char *lang;
     const char *text;
     const incmap_tokens *toks;
     long published; /* days since the epoch, or -1 when unknown */
+    /* the language's date words, looked up once: an article is scanned sentence by sentence */
+    const incmap_wordlist *months, *modifiers, *weekdays, *reldates;
 } incmap_date_scanner;
+
+/* A scanner of the dates of toks (over text) written in language lang. */
+incmap_date_scanner incmap_date_scanner_make(const incmap_lexicon *lex, const char *lang, const char *text,
+                                             const incmap_tokens *toks, long published);
 
 /* Fills out (at most max hits) with the date expressions of tokens [first, end), in order. */
 size_t incmap_dates_scan(const incmap_date_scanner *sc, size_t first, size_t end, incmap_date_hit *out,

@@ -144,6 +144,13 @@ typedef struct {
     int more;
 } json_out;
 
+/* The bytes put_string stops at: control characters (NUL ends the string), quote and
+ * backslash. A table, as the loop runs over every byte of the output's text (the evidence
+ * sentences are most of it). */
+static const unsigned char json_special[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1};
+
 /* A JSON string as cJSON escapes it: quote, backslash and the named control characters by
  * their short escape, other control characters as \u00XX, every other byte as it is. */
 static void put_string(incmap_buf *b, const char *s)
@@ -152,7 +159,7 @@ static void put_string(incmap_buf *b, const char *s)
     incmap_buf_putc(b, '"');
     const unsigned char *p = (const unsigned char *)s, *run = p;
     for (;; p++) {
-        if (*p > 31 && *p != '"' && *p != '\\')
+        if (!json_special[*p])
             continue;
         incmap_buf_append(b, (const char *)run, (size_t)(p - run));
         if (!*p)
@@ -179,20 +186,25 @@ static void put_string(incmap_buf *b, const char *s)
     incmap_buf_putc(b, '"');
 }
 
-/* A member's key as written: the keys are fixed ASCII words, which JSON writes as they are. */
-#define K(name) "\"" name "\":"
+/* A member's key as written, with its length known at compile time: the keys are fixed ASCII
+ * words, which JSON writes as they are. */
+typedef struct {
+    const char *s;
+    size_t n;
+} json_key;
+#define K(name) ((json_key){"\"" name "\":", sizeof("\"" name "\":") - 1})
 
-static void key(json_out *w, const char *quoted)
+static void key(json_out *w, json_key k)
 {
     if (w->more)
         incmap_buf_putc(&w->b, ',');
     w->more = 1;
-    incmap_buf_puts(&w->b, quoted);
+    incmap_buf_append(&w->b, k.s, k.n);
 }
 
-static void open_member(json_out *w, const char *quoted, char bracket)
+static void open_member(json_out *w, json_key k, char bracket)
 {
-    key(w, quoted);
+    key(w, k);
     incmap_buf_putc(&w->b, bracket);
     w->more = 0;
 }
@@ -204,7 +216,7 @@ static void close_member(json_out *w, char bracket)
 }
 
 /* A string member; as with cJSON_AddStringToObject, a NULL string leaves the member out. */
-static void put_str(json_out *w, const char *k, const char *s)
+static void put_str(json_out *w, json_key k, const char *s)
 {
     if (!s)
         return;
@@ -212,7 +224,7 @@ static void put_str(json_out *w, const char *k, const char *s)
     put_string(&w->b, s);
 }
 
-static void put_str_or_null(json_out *w, const char *k, const char *s)
+static void put_str_or_null(json_out *w, json_key k, const char *s)
 {
     key(w, k);
     if (s && *s)
@@ -221,10 +233,14 @@ static void put_str_or_null(json_out *w, const char *k, const char *s)
         incmap_buf_append(&w->b, "null", 4);
 }
 
-static void put_num(json_out *w, const char *k, int has, double v, int decimals)
+static void put_num(json_out *w, json_key k, int has, double v, int decimals)
 {
     key(w, k);
-    if (has && isfinite(v)) {
+    if (has && decimals == 0 && fabs(v) < 1e15 && v == (double)(long long)v) {
+        /* a whole number (a geonameid, a precision level): its digits, as fixed_text gives
+         * them ("0" for -0 too), without the fixed-point arithmetic */
+        incmap_buf_put_int(&w->b, (long long)v);
+    } else if (has && isfinite(v)) {
         char t[48];
         fixed_text(t, v, decimals);
         incmap_buf_puts(&w->b, t);
@@ -233,13 +249,13 @@ static void put_num(json_out *w, const char *k, int has, double v, int decimals)
     }
 }
 
-static void put_int(json_out *w, const char *k, long long v)
+static void put_int(json_out *w, json_key k, long long v)
 {
     key(w, k);
     incmap_buf_put_int(&w->b, v);
 }
 
-static void put_bool(json_out *w, const char *k, int v)
+static void put_bool(json_out *w, json_key k, int v)
 {
     key(w, k);
     incmap_buf_puts(&w->b, v ? "true" : "false");

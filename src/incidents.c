@@ -73,6 +73,8 @@ typedef struct {
     struct {
         const incmap_wordlist
         *actors,
+        *common_actors,
+        *countries,
         *agent_markers,
         *article_before_one,
         *casualties,
@@ -80,6 +82,7 @@ typedef struct {
         *demonyms,
         *nationalities,
         *not_site_cues,
+        *numbers,
         *site_cues,
         *site_joiners,
         *trigger_context,
@@ -181,7 +184,7 @@ static trigger_ctx context_of(const coder *c, size_t pos, size_t first, int casu
             break; /* a comma or a parenthesis ends the phrase the trigger heads */
         }
         words++;
-        const char *v = incmap_wordlist_get(w, incmap_tok_norm(t, i), t->tok[i].norm_len);
+        const char *v = incmap_wordlist_get_tok(w, t, i);
         if (v && !strcmp(v, "stop"))
             break; /* "les combattants qui ont pris": the words before are the subject's */
         for (int k = 1; v && k < (int)(sizeof names / sizeof *names); k++)
@@ -265,7 +268,7 @@ static void actor_country(const coder *c, actor *a, size_t first, size_t end)
 
 static size_t find_actors(const coder *c, size_t first, size_t end, actor *out)
 {
-    const incmap_wordlist *lists[2] = {incmap_lexicon_list(c->in->lex, "common", "actors"), c->lists.actors};
+    const incmap_wordlist *lists[2] = {c->lists.common_actors, c->lists.actors};
     size_t n = 0;
     for (size_t i = first; i < end && n < MAX_ACTORS; i++) {
         size_t nx = 0, best_nx = 0;
@@ -307,8 +310,18 @@ static const char *actor_name(const coder *c, const actor *a, const char *site_c
         return NULL;
     code[0] = (char)(cc[0] | 0x20);
     code[1] = (char)(cc[1] | 0x20);
-    const char *country = incmap_wordlist_get(incmap_lexicon_list(c->in->lex, "common", "countries"), code, 2);
-    return incmap_arena_printf(c->in->arena, "%.*s%s%s", (int)(p - a->name), a->name, country ? country : cc, p + 3);
+    const char *country = incmap_wordlist_get(c->lists.countries, code, 2);
+    if (!country)
+        country = cc;
+    /* the name around {C}, put together without printf: every incident's actors come here */
+    size_t head = (size_t)(p - a->name), nc = strlen(country), tail = strlen(p + 3);
+    char *s = incmap_arena_alloc(c->in->arena, head + nc + tail + 1);
+    if (s) {
+        memcpy(s, a->name, head);
+        memcpy(s + head, country, nc);
+        memcpy(s + head + nc, p + 3, tail + 1);
+    }
+    return s;
 }
 
 static int armed(int kind)
@@ -373,7 +386,7 @@ static size_t find_numbers(const coder *c, size_t first, size_t end, const incma
         long v;
         size_t nx;
         if (!in_date && is_word(c, i) &&
-            incmap_number_at(c->in->lex, c->in->lang, c->in->text, c->in->toks, i, end, &v, &nx)) {
+            incmap_number_at(c->lists.numbers, c->in->text, c->in->toks, i, end, &v, &nx)) {
             size_t f;
             int article = v == 1 && !(c->in->toks->tok[i].flags & INCMAP_TOK_NUM) && i > first &&
                           incmap_phrase_before(c->lists.article_before_one, c->in->text, c->in->toks, i, first, &f);
@@ -853,6 +866,9 @@ static incmap_status settle(coder *c)
 static void apply_claim(coder *c, size_t s, size_t first, size_t end, const actor *a, size_t na)
 {
     const incmap_wordlist *w = c->lists.claims;
+    const actor *g = first_of(a, na, is_group, NULL);
+    if (!g)
+        return; /* no group to credit: the sentence need not be read (most sentences) */
     int claim = 0, neg = 0;
     for (size_t i = first; i < end; i++) {
         size_t nx;
@@ -860,8 +876,7 @@ static void apply_claim(coder *c, size_t s, size_t first, size_t end, const acto
         if (v)
             claim |= !strcmp(v, "claim"), neg |= !strcmp(v, "neg");
     }
-    const actor *g = first_of(a, na, is_group, NULL);
-    if (!claim || neg || !g)
+    if (!claim || neg)
         return;
     for (size_t i = 0; i < c->n_inc; i++) {
         draft *e = &c->inc[i];
@@ -1064,6 +1079,8 @@ incmap_status incmap_incidents_code(const incmap_incident_input *in, incmap_inci
     coder c = {0};
     c.in = in;
     c.lists.actors = incmap_lexicon_list(in->lex, in->lang, "actors");
+    c.lists.common_actors = incmap_lexicon_list(in->lex, "common", "actors");
+    c.lists.countries = incmap_lexicon_list(in->lex, "common", "countries");
     c.lists.agent_markers = incmap_lexicon_list(in->lex, in->lang, "agent_markers");
     c.lists.article_before_one = incmap_lexicon_list(in->lex, in->lang, "article_before_one");
     c.lists.casualties = incmap_lexicon_list(in->lex, in->lang, "casualties");
@@ -1071,11 +1088,12 @@ incmap_status incmap_incidents_code(const incmap_incident_input *in, incmap_inci
     c.lists.demonyms = incmap_lexicon_list(in->lex, in->lang, "demonyms");
     c.lists.nationalities = incmap_lexicon_list(in->lex, in->lang, "nationalities");
     c.lists.not_site_cues = incmap_lexicon_list(in->lex, in->lang, "not_site_cues");
+    c.lists.numbers = incmap_lexicon_list(in->lex, in->lang, "numbers");
     c.lists.site_cues = incmap_lexicon_list(in->lex, in->lang, "site_cues");
     c.lists.site_joiners = incmap_lexicon_list(in->lex, in->lang, "site_joiners");
     c.lists.trigger_context = incmap_lexicon_list(in->lex, in->lang, "trigger_context");
     c.lists.triggers = incmap_lexicon_list(in->lex, in->lang, "triggers");
-    c.ds = (incmap_date_scanner){in->lex, in->lang, in->text, in->toks, incmap_days_parse(in->published)};
+    c.ds = incmap_date_scanner_make(in->lex, in->lang, in->text, in->toks, incmap_days_parse(in->published));
     c.ctx_days = -1;
     c.last_place = -1;
     c.last_inc = -1;

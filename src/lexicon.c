@@ -9,6 +9,7 @@
 typedef struct {
     uint64_t hash;
     const char *key, *value; /* value NULL: only a word-prefix of longer keys */
+    uint32_t len;            /* of key: a match is checked with memcmp, not strncmp */
     int longer;              /* some key continues this one with more words */
 } wl_slot;
 
@@ -38,6 +39,7 @@ struct incmap_lexicon {
     lex_word *words;
     uint32_t *word_slots;
     uint64_t (*word_lists)[INCMAP_MARK_WORDS];
+    uint64_t (*word_keys)[INCMAP_MARK_WORDS]; /* the lists where the word is a whole key */
     size_t n_words, n_word_slots;
     incmap_wordlist *lists;
     size_t n_lists;
@@ -53,7 +55,8 @@ static wl_slot *wl_slot_of(const incmap_wordlist *w, const char *key, size_t len
 {
     size_t mask = w->n_slots - 1;
     size_t i = h & mask;
-    while (w->slots[i].hash && !(w->slots[i].hash == h && !strncmp(w->slots[i].key, key, len) && !w->slots[i].key[len]))
+    while (w->slots[i].hash &&
+           !(w->slots[i].hash == h && w->slots[i].len == len && !memcmp(w->slots[i].key, key, len)))
         i = (i + 1) & mask;
     return &w->slots[i];
 }
@@ -72,7 +75,7 @@ static int wl_insert(incmap_lexicon *lex, incmap_wordlist *w, const char *key, c
             char *k = incmap_arena_strndup(lex->arena, key, i);
             if (!k)
                 return 0;
-            *p = (wl_slot){h, k, NULL, 0};
+            *p = (wl_slot){h, k, NULL, (uint32_t)i, 0};
         }
         p->longer = 1;
     }
@@ -81,7 +84,7 @@ static int wl_insert(incmap_lexicon *lex, incmap_wordlist *w, const char *key, c
     if (slot->hash && slot->value)
         return 0;
     if (!slot->hash)
-        *slot = (wl_slot){h, key, value, 0};
+        *slot = (wl_slot){h, key, value, (uint32_t)len, 0};
     slot->value = value;
     return 1;
 }
@@ -196,13 +199,16 @@ static void build_words(incmap_lexicon *lex)
     lex->words = calloc(total + 1, sizeof *lex->words);
     lex->word_slots = calloc(lex->n_word_slots, sizeof *lex->word_slots);
     lex->word_lists = calloc(total + 1, sizeof *lex->word_lists);
-    if (!lex->words || !lex->word_slots || !lex->word_lists || total >= UINT32_MAX) {
+    lex->word_keys = calloc(total + 1, sizeof *lex->word_keys);
+    if (!lex->words || !lex->word_slots || !lex->word_lists || !lex->word_keys || total >= UINT32_MAX) {
         free(lex->words);
         free(lex->word_slots);
         free(lex->word_lists);
+        free(lex->word_keys);
         lex->words = NULL;
         lex->word_slots = NULL;
         lex->word_lists = NULL;
+        lex->word_keys = NULL;
         return;
     }
     for (size_t i = 0; i < lex->n_lists && i < MARK_LISTS; i++) {
@@ -217,10 +223,14 @@ static void build_words(incmap_lexicon *lex)
                 lex->words[lex->n_words] = (lex_word){sl->hash, sl->key};
             }
             lex->word_lists[lex->word_slots[j]][i / 64] |= (uint64_t)1 << (i % 64);
+            if (sl->value)
+                lex->word_keys[lex->word_slots[j]][i / 64] |= (uint64_t)1 << (i % 64);
         }
     }
-    for (size_t i = 0; i < lex->n_lists && i < MARK_LISTS; i++)
+    for (size_t i = 0; i < lex->n_lists && i < MARK_LISTS; i++) {
         lex->lists[i].marks.lists = (const uint64_t(*)[INCMAP_MARK_WORDS])lex->word_lists;
+        lex->lists[i].marks.keys = (const uint64_t(*)[INCMAP_MARK_WORDS])lex->word_keys;
+    }
 }
 
 incmap_lexicon *incmap_lexicon_new(incmap_error *err)
@@ -286,6 +296,7 @@ void incmap_lexicon_destroy(incmap_lexicon *lex)
     free(lex->words);
     free(lex->word_slots);
     free(lex->word_lists);
+    free(lex->word_keys);
     free(lex->lists);
     free(lex->by_name);
     free(lex);
@@ -335,10 +346,8 @@ void incmap_lexicon_mark(const incmap_lexicon *lex, incmap_tokens *t)
     t->lexicon = lex;
 }
 
-const char *incmap_wordlist_get_tok(const incmap_wordlist *w, const incmap_tokens *t, size_t i)
+const char *incmap_wordlist_probe_tok(const incmap_wordlist *w, const incmap_tokens *t, size_t i)
 {
-    if (!incmap_wordlist_may_start(w, t, i))
-        return NULL;
     const incmap_token *k = &t->tok[i];
     int longer;
     return k->norm_len ? incmap_wordlist_find_hashed(w, incmap_tok_norm(t, i), k->norm_len, k->hash, &longer)

@@ -41,6 +41,8 @@ typedef struct {
     const incmap_lexicon *owner;                  /* NULL: the empty list */
     const uint64_t (*lists)[INCMAP_MARK_WORDS];   /* per lexicon word, the lists holding it; NULL:
                                                    * not recorded for this list, always probe */
+    const uint64_t (*keys)[INCMAP_MARK_WORDS];    /* the same, counting whole keys only, not the
+                                                   * word-prefixes of longer keys */
     unsigned word, bit;                           /* this list's bit: lists[e][word] >> bit */
 } incmap_wordlist_marks;
 
@@ -53,8 +55,44 @@ static inline int incmap_wordlist_may_start(const incmap_wordlist *w, const incm
         return 1;
     return (m->lists[toks->tok[i].lex_word][m->word] >> m->bit) & 1;
 }
-/* incmap_wordlist_get for the key of word token i. */
-const char *incmap_wordlist_get_tok(const incmap_wordlist *w, const incmap_tokens *toks, size_t i);
+
+/* 1 when the marks of toks record w, so that incmap_wordlist_may_start and the checks below
+ * answer exactly from them; a word without a lexicon entry (lex_word 0) is then in w neither as
+ * a key nor as a key's start. */
+static inline int incmap_wordlist_marked(const incmap_wordlist *w, const incmap_tokens *toks)
+{
+    const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)w;
+    return toks->lexicon == m->owner && m->lists && m->keys;
+}
+
+/* 0 when the key of token i is no whole key of w; 1 when it is, or may be (the marks do not
+ * record w, or another lexicon marked the tokens). */
+static inline int incmap_wordlist_may_hold(const incmap_wordlist *w, const incmap_tokens *toks, size_t i)
+{
+    const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)w;
+    if (toks->lexicon != m->owner || !m->keys)
+        return 1;
+    return (m->keys[toks->tok[i].lex_word][m->word] >> m->bit) & 1;
+}
+
+/* incmap_wordlist_get for the key of word token i, by a probe of the list. */
+const char *incmap_wordlist_probe_tok(const incmap_wordlist *w, const incmap_tokens *toks, size_t i);
+
+/* incmap_wordlist_get for the key of word token i. Inline, as the word's marks answer nearly
+ * every call (the pipeline asks a dozen lists at every word) without a probe. */
+static inline const char *incmap_wordlist_get_tok(const incmap_wordlist *w, const incmap_tokens *toks, size_t i)
+{
+    return incmap_wordlist_may_hold(w, toks, i) ? incmap_wordlist_probe_tok(w, toks, i) : NULL;
+}
+
+/* incmap_wordlist_get_tok(w, toks, i) != NULL, answered from the marks alone when they record
+ * w: language detection asks it of every word, for every language. */
+static inline int incmap_wordlist_has_tok(const incmap_wordlist *w, const incmap_tokens *toks, size_t i)
+{
+    if (!incmap_wordlist_marked(w, toks))
+        return incmap_wordlist_probe_tok(w, toks, i) != NULL;
+    return incmap_wordlist_may_hold(w, toks, i);
+}
 
 /* The most words any key of the list has (to bound phrase look-ups). */
 int incmap_wordlist_max_words(const incmap_wordlist *w);

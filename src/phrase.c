@@ -40,6 +40,10 @@ const char *incmap_phrase_from(const incmap_wordlist *w, const char *text, const
         return NULL;
     char key[KEY_MAX];
     size_t len = 0;
+    /* the hash of key[0..hashed), grown with the key from its second word on: one word's is the
+     * token's, and most look-ups end there */
+    uint64_t h = incmap_hash_start(0);
+    size_t hashed = 0;
     const char *best = NULL;
     /* A normalised token may hold several words ("œ" stays one); count words by key spaces. */
     int words = 0;
@@ -53,8 +57,21 @@ const char *incmap_phrase_from(const incmap_wordlist *w, const char *text, const
             break;
         words++;
         int longer;
-        const char *v = words == 1 ? incmap_wordlist_find_hashed(w, key, len, t->tok[j].hash, &longer)
-                                   : incmap_wordlist_find(w, key, len, &longer);
+        const char *v;
+        if (words == 1 && !incmap_wordlist_may_hold(w, t, j)) {
+            /* the marks tell that the word is no key of w, at most the start of longer ones ("la"
+             * of "la région de"), as often: no probe */
+            v = NULL;
+            longer = incmap_wordlist_may_start(w, t, j);
+        } else {
+            uint64_t hash = t->tok[j].hash; /* one word: the key is the token's */
+            if (words > 1) {
+                h = incmap_hash_update(h, key + hashed, len - hashed);
+                hashed = len;
+                hash = incmap_hash_finish(h);
+            }
+            v = incmap_wordlist_find_hashed(w, key, len, hash, &longer);
+        }
         if (v) {
             best = v;
             *next = j + 1;
@@ -118,8 +135,8 @@ static int digits_value(const incmap_tokens *t, size_t i, long *value)
     return 1;
 }
 
-int incmap_number_at(const incmap_lexicon *lex, const char *lang, const char *text, const incmap_tokens *t,
-                     size_t i, size_t end, long *value, size_t *next)
+int incmap_number_at(const incmap_wordlist *numbers, const char *text, const incmap_tokens *t, size_t i,
+                     size_t end, long *value, size_t *next)
 {
     if (i >= end)
         return 0;
@@ -127,9 +144,7 @@ int incmap_number_at(const incmap_lexicon *lex, const char *lang, const char *te
         *next = i + 1;
         return 1;
     }
-    if (t->lexicon == lex && !t->tok[i].lex_word)
-        return 0; /* a word in no list of the lexicon starts no number word (nor any phrase) */
-    const incmap_wordlist *w = incmap_lexicon_list(lex, lang, "numbers");
+    const incmap_wordlist *w = numbers;
     long total = 0, group = 0;
     size_t j = i, after = i;
     int found = 0;

@@ -32,9 +32,9 @@ const char *incmap_phrase_before(const incmap_wordlist *w, const char *text, con
 int incmap_tok_is_joiner(const char *text, const incmap_tokens *t, size_t i);
 
 /* Reads a number at token i: digits ("137"), words ("vingt-huit", "twenty-two") or ACLED's vague
- * words ("une vingtaine" 20, "des dizaines" 12) from LANG/numbers.txt. Returns 1 and sets *value
- * and *next when there is one. */
-int incmap_number_at(const incmap_lexicon *lex, const char *lang, const char *text, const incmap_tokens *t,
-                     size_t i, size_t end, long *value, size_t *next);
+ * words ("une vingtaine" 20, "des dizaines" 12) from numbers, the language's LANG/numbers list.
+ * Returns 1 and sets *value and *next when there is one. */
+int incmap_number_at(const incmap_wordlist *numbers, const char *text, const incmap_tokens *t, size_t i,
+                     size_t end, long *value, size_t *next);
 
 #endif

@@ -540,8 +540,8 @@ static int inside_anchor(const cand *c, const anchor *a)
  * least, and the approximation is larger still): the anchors are visited outwards from c's
  * latitude until that bound reaches the ceiling: NEAR_KM_MAX, or less once some anchor is known
  * to be within it.
- * An anchor is also passed over when 111 km per degree of longitude at the higher latitude's
- * cosine (a lower bound of the approximation) is over 300 km, so that the approximation is what
+ * An anchor is also passed over when a lower bound of the approximation (111 km per degree, and
+ * the higher latitude's cosine for longitude) is over 300 km, so that the approximation is what
  * counts, and reaches the ceiling. Anchors within 300 km wait with bounds of their geodesic
  * (central_angle), and only those whose lower bound beats the nearest so far are measured. The
  * minimum is the one measuring every anchor gives. */
@@ -579,13 +579,13 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
         double dlon = fabs(lon - w->lon[k]);
         if (dlon > 180)
             dlon = 360 - dlon;
-        if (dlon * 111 > 300 && dlon * 111 >= ceiling) {
-            if (cos_lat < 0)
-                cos_lat = cos(lat * (M_PI / 180));
-            double across = dlon * 111 * (cos_lat < a->cos_lat ? cos_lat : a->cos_lat);
-            if (across > 300 && across >= ceiling)
-                continue;
-        }
+        /* far_apart_km's cosine, of the mean latitude, is at least the smaller of the two */
+        if (cos_lat < 0)
+            cos_lat = cos(lat * (M_PI / 180));
+        double dlat = w->lat[k] - lat, across = dlon * (cos_lat < a->cos_lat ? cos_lat : a->cos_lat);
+        double least = (dlat * dlat + across * across) * (111.0 * 111.0); /* squared, in km */
+        if (least > 300.0 * 300.0 && least >= ceiling * ceiling)
+            continue;
         double d = far_apart_km(lat, lon, w->lat[k], w->lon[k]);
         if (d >= 0) {
             if (d < NEAR_KM_MAX && (nearest < 0 || d < nearest))
@@ -905,11 +905,11 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
      * loses to a town of the same name near it unless a cue asked for the area. */
     for (size_t a = 0; a < s->n; a++) {
         cand *c = &s->c[a];
-        if (c->rec->fclass != 'A' || incmap_is_country_code(c->rec->fcode) || m->cue == CUE_ADM1 ||
-            m->cue == CUE_ADM2 || m->cue == CUE_ADM3)
+        if (c->fclass != 'A' || (c->size & SIZE_COUNTRY) || m->cue == CUE_ADM1 || m->cue == CUE_ADM2 ||
+            m->cue == CUE_ADM3)
             continue;
         for (size_t p = 0; p < s->n; p++)
-            if (s->c[p].rec->fclass == 'P' && !memcmp(s->c[p].rec->cc, c->rec->cc, 2) &&
+            if (s->c[p].fclass == 'P' && !memcmp(s->c[p].cc, c->cc, 2) &&
                 (s->c[p].kind & (INCMAP_NAME_MAIN | INCMAP_NAME_CURATED)) &&
                 closer_than(r->gz, s->c[p].rec, c->rec, 150)) {
                 c->base -= 0.3;

@@ -7,21 +7,18 @@
 #include "incidents.h"
 #include "phrase.h"
 
-/* Token range [*first, *end) of each sentence, from the tokens' sentence numbers. */
-static void sentence_tokens(const incmap_tokens *t, size_t s, size_t *first, size_t *end)
+/* Token range [*first, *end) of sentence s, from the tokens' sentence numbers (which never
+ * decrease), looking from token from on: the sentences are read in order, each from the end of
+ * the one before, not searched for in a long article's whole token array. */
+static void sentence_tokens(const incmap_tokens *t, size_t s, size_t from, size_t *first, size_t *end)
 {
-    size_t lo = 0, hi = t->n;
-    while (lo < hi) { /* the first token of sentence s */
-        size_t mid = (lo + hi) / 2;
-        if (t->tok[mid].sentence < (int32_t)s)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *first = lo;
-    while (hi < t->n && t->tok[hi].sentence == (int32_t)s)
-        hi++;
-    *end = hi;
+    size_t i = from;
+    while (i < t->n && t->tok[i].sentence < (int32_t)s)
+        i++;
+    *first = i;
+    while (i < t->n && t->tok[i].sentence == (int32_t)s)
+        i++;
+    *end = i;
 }
 
 static size_t count_words(const incmap_tokens *t, size_t first, size_t end)
@@ -32,11 +29,11 @@ static size_t count_words(const incmap_tokens *t, size_t first, size_t end)
     return n;
 }
 
-/* The boilerplate cue ("thread" or "line") among the first two words of the sentence, or NULL. */
-static const char *furniture_cue(const incmap_lexicon *lex, const char *lang, const char *text,
-                                 const incmap_tokens *t, size_t first, size_t end)
+/* The boilerplate cue of w ("thread" or "line") among the first two words of the sentence, or
+ * NULL. */
+static const char *furniture_cue(const incmap_wordlist *w, const char *text, const incmap_tokens *t, size_t first,
+                                 size_t end)
 {
-    const incmap_wordlist *w = incmap_lexicon_list(lex, lang, "boilerplate");
     size_t words = 0, nx;
     for (size_t i = first; i < end && words < 2; i++) {
         if (!(t->tok[i].flags & INCMAP_TOK_WORD))
@@ -116,12 +113,13 @@ static void mark_title(const char *text, incmap_tokens *t)
 
 void incmap_sections_classify(const incmap_lexicon *lex, const char *lang, const char *text, incmap_tokens *toks)
 {
+    const incmap_wordlist *boilerplate = incmap_lexicon_list(lex, lang, "boilerplate");
     int thread = 0;
+    size_t first, end = 0;
     for (size_t s = 0; s < toks->n_sent; s++) {
-        size_t first, end;
-        sentence_tokens(toks, s, &first, &end);
+        sentence_tokens(toks, s, end, &first, &end);
         size_t words = count_words(toks, first, end);
-        const char *cue = furniture_cue(lex, lang, text, toks, first, end);
+        const char *cue = furniture_cue(boilerplate, text, toks, first, end);
         if (cue && !strcmp(cue, "thread") && words <= 4)
             thread = 1;
         int furniture = thread || count_char(text, toks, first, end, '|') >= 1 || (cue && words <= 8);
@@ -131,11 +129,10 @@ void incmap_sections_classify(const incmap_lexicon *lex, const char *lang, const
     mark_title(text, toks);
 }
 
-/* Is the date at token i announced by a publication cue ("Publié le", "date")? */
-static int published_cue(const incmap_lexicon *lex, const char *lang, const char *text, const incmap_tokens *t,
-                         size_t i, size_t first)
+/* Is the date at token i announced by a publication cue of w ("Publié le", "date")? */
+static int published_cue(const incmap_wordlist *w, const char *text, const incmap_tokens *t, size_t i,
+                         size_t first)
 {
-    const incmap_wordlist *w = incmap_lexicon_list(lex, lang, "published_cues");
     size_t f;
     return incmap_phrase_before(w, text, t, i, first, &f) != NULL;
 }
@@ -143,17 +140,18 @@ static int published_cue(const incmap_lexicon *lex, const char *lang, const char
 int incmap_find_published(const incmap_lexicon *lex, const char *lang, const char *text, const incmap_tokens *toks,
                           char out[11])
 {
-    incmap_date_scanner sc = {lex, lang, text, toks, -1};
+    incmap_date_scanner sc = incmap_date_scanner_make(lex, lang, text, toks, -1);
+    const incmap_wordlist *cues = incmap_lexicon_list(lex, lang, "published_cues");
     long dateline = -1;
+    size_t first, end = 0;
     for (size_t s = 0; s < toks->n_sent; s++) {
-        size_t first, end;
-        sentence_tokens(toks, s, &first, &end);
+        sentence_tokens(toks, s, end, &first, &end);
         incmap_date_hit h[8];
         size_t n = incmap_dates_scan(&sc, first, end, h, 8);
         for (size_t k = 0; k < n; k++) {
             if (!h[k].has_year)
                 continue;
-            if (published_cue(lex, lang, text, toks, h[k].tok_first, first)) {
+            if (published_cue(cues, text, toks, h[k].tok_first, first)) {
                 int y, m, d;
                 incmap_ymd_from_days(h[k].days, &y, &m, &d);
                 incmap_days_format(h[k].precision == 3 ? incmap_days_from_ymd(y, m, 1) : h[k].days, out);

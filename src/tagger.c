@@ -99,22 +99,31 @@ static incmap_cue cue_of(const char *v)
 }
 
 /* Longest run of words from token i that a list (organisations, people) contains; returns the
- * last token of the run or -1. */
-static size_t list_match(const char *text, const incmap_tokens *t, size_t i, const incmap_wordlist *w)
+ * last token of the run or -1. It runs at every capitalised word: the word's mark rules out
+ * nearly all of them before any key is built, and the run stops where no key goes on. */
+static size_t list_match(const char *text, const incmap_tokens *t, size_t i, incmap_buf *key,
+                         const incmap_wordlist *w)
 {
+    if (!incmap_wordlist_may_start(w, t, i))
+        return (size_t)-1;
     int max = incmap_wordlist_max_words(w);
-    incmap_buf key = {0};
     size_t best = (size_t)-1;
     size_t j = i;
+    uint64_t h = incmap_hash_start(0);
+    incmap_buf_clear(key);
     for (int n = 0; n < max && j != (size_t)-1; n++) {
-        if (key.len)
-            incmap_buf_putc(&key, ' ');
-        incmap_buf_append(&key, incmap_tok_norm(t, j), t->tok[j].norm_len);
-        if (incmap_wordlist_get(w, key.s, key.len))
+        size_t from = key->len;
+        if (key->len)
+            incmap_buf_putc(key, ' ');
+        incmap_buf_append(key, incmap_tok_norm(t, j), t->tok[j].norm_len);
+        h = incmap_hash_update(h, key->s + from, key->len - from);
+        int longer;
+        if (incmap_wordlist_find_hashed(w, key->s, key->len, incmap_hash_finish(h), &longer))
             best = j;
+        if (!longer)
+            break;
         j = next_word(text, t, j);
     }
-    incmap_buf_free(&key);
     return best;
 }
 
@@ -268,39 +277,59 @@ static size_t person_at(scan *s, size_t i)
     return last;
 }
 
-/* The words the article writes in lower case (hashes of their keys): a capitalised word that
- * also appears in lower case is a common word at the start of a sentence or in a title. */
-typedef struct {
-    uint64_t *h;
-    size_t n;
-} lower_set;
-
-static int lower_set_build(lower_set *ls, const incmap_tokens *t)
+/* The slot of x (not 0) in the open-addressing table h of mask + 1 slots: where it is, or the
+ * empty slot where it would go. */
+static size_t hash_slot(const uint64_t *h, size_t mask, uint64_t x)
 {
-    size_t n = 64;
-    while (n < t->n * 2)
-        n *= 2;
-    if (!(ls->h = calloc(n, sizeof *ls->h)))
-        return -1;
-    ls->n = n;
-    for (size_t i = 0; i < t->n; i++) {
-        if (!is_word(t, i) || (t->tok[i].flags & (INCMAP_TOK_CAP | INCMAP_TOK_NUM)))
-            continue;
-        uint64_t h = incmap_hash(incmap_tok_norm(t, i), t->tok[i].norm_len, 3);
-        size_t j = h & (n - 1);
-        while (ls->h[j] && ls->h[j] != h)
-            j = (j + 1) & (n - 1);
-        ls->h[j] = h;
-    }
-    return 0;
+    size_t j = x & mask;
+    while (h[j] && h[j] != x)
+        j = (j + 1) & mask;
+    return j;
 }
 
-static int in_lowercase(const lower_set *ls, const char *norm, size_t len)
+/* Sets lowercase_elsewhere of the one-word mentions among v[0..n): the article also writes the
+ * word in lower case, so it is a common word at the start of a sentence or in a title. Done
+ * once all mentions are found, by one pass over the lower-case words against a small table of
+ * the mentions' words (the hashes of their keys the tokens carry), which stays in the cache
+ * however long the article: a few dozen words are asked about, among thousands. */
+static int mark_lowercase_elsewhere(const incmap_tokens *t, incmap_mention *v, size_t n)
 {
-    uint64_t h = incmap_hash(norm, len, 3);
-    for (size_t j = h & (ls->n - 1); ls->h[j]; j = (j + 1) & (ls->n - 1))
-        if (ls->h[j] == h)
-            return 1;
+    size_t singles = 0;
+    for (size_t k = 0; k < n; k++)
+        singles += v[k].tok_first == v[k].tok_last;
+    if (!singles)
+        return 0;
+    size_t size = 16;
+    while (size < singles * 2)
+        size *= 2;
+    uint64_t *h = calloc(size, sizeof *h);
+    unsigned char *lower = calloc(size, 1);
+    if (!h || !lower) {
+        free(h);
+        free(lower);
+        return -1;
+    }
+    const size_t mask = size - 1;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t x = t->tok[v[k].tok_first].hash;
+        if (v[k].tok_first == v[k].tok_last && x)
+            h[hash_slot(h, mask, x)] = x;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        uint64_t x = t->tok[i].hash;
+        if (!is_word(t, i) || (t->tok[i].flags & (INCMAP_TOK_CAP | INCMAP_TOK_NUM)) || !x)
+            continue;
+        size_t j = hash_slot(h, mask, x);
+        if (h[j])
+            lower[j] = 1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        uint64_t x = t->tok[v[k].tok_first].hash;
+        if (v[k].tok_first == v[k].tok_last && x)
+            v[k].lowercase_elsewhere = lower[hash_slot(h, mask, x)];
+    }
+    free(h);
+    free(lower);
     return 0;
 }
 
@@ -317,7 +346,7 @@ static int unknown_cap(const scan *s, size_t j)
     const incmap_gz_posting *p;
     size_t n;
     int longer;
-    return !incmap_gazetteer_probe(s->tg->gz, norm, len, 0, &p, &n, &longer);
+    return !incmap_gazetteer_probe_hashed(s->tg->gz, norm, len, t->tok[j].hash, &p, &n, &longer);
 }
 
 static int unknown_cap_before(const scan *s, size_t i)
@@ -407,11 +436,7 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
               .numbers = incmap_lexicon_list(lex, tg->lang, "numbers")};
     incmap_status rc = INCMAP_OK;
     incmap_buf key = {0};
-    lower_set lower = {0};
-    if (lower_set_build(&lower, t)) {
-        free(lower.h);
-        return INCMAP_ERR_NOMEM;
-    }
+    size_t first_mention = out->n;
 
     /* The capitalised run last walked to its end (every word token between the two is in it):
      * a run of a million capitalised words is walked once, not once per name found in it. */
@@ -419,7 +444,7 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
     for (size_t i = 0; i < t->n; i++) {
         if (!is_cap(t, i))
             continue;
-        size_t skip = list_match(text, t, i, s.orgs);
+        size_t skip = list_match(text, t, i, &key, s.orgs);
         if (skip != (size_t)-1) {
             i = skip;
             continue;
@@ -434,7 +459,6 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
                 i = next_word(text, t, i);
             continue;
         }
-        const char *norm = incmap_tok_norm(t, i);
         size_t nlen = t->tok[i].norm_len;
         incmap_mention m = {0};
         size_t best = (size_t)-1;
@@ -462,15 +486,18 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
             /* Longest gazetteer name starting here. It must end on a capitalised word or a
              * numeral: "Nioro du Sahel", "Tibi 1", not "Mopti et". */
             incmap_buf_clear(&key);
+            uint64_t h = incmap_hash_start(0); /* of the key as it grows */
             for (size_t j = i, n = 0; j != (size_t)-1 && n < MAX_NAME_WORDS; j = next_word(text, t, j), n++) {
+                size_t from = key.len;
                 if (key.len)
                     incmap_buf_putc(&key, ' ');
                 incmap_buf_append(&key, incmap_tok_norm(t, j), t->tok[j].norm_len);
+                h = incmap_hash_update(h, key.s + from, key.len - from);
                 const incmap_gz_posting *p;
                 size_t np;
                 int longer;
-                if (!(n == 0 ? incmap_gazetteer_probe_hashed(tg->gz, key.s, key.len, t->tok[j].hash, &p, &np, &longer)
-                             : incmap_gazetteer_probe(tg->gz, key.s, key.len, 0, &p, &np, &longer)))
+                if (!incmap_gazetteer_probe_hashed(tg->gz, key.s, key.len, n == 0 ? t->tok[j].hash : incmap_hash_finish(h),
+                                                   &p, &np, &longer))
                     break;
                 if (np && (t->tok[j].flags & (INCMAP_TOK_CAP | INCMAP_TOK_NUM))) {
                     best = j;
@@ -528,7 +555,7 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
         size_t org_end = (size_t)-1;
         for (size_t j = next_word(text, t, i); j != (size_t)-1 && j <= best && org_end == (size_t)-1;
              j = next_word(text, t, j))
-            if ((org_end = list_match(text, t, j, s.orgs)) != (size_t)-1 && org_end <= best)
+            if ((org_end = list_match(text, t, j, &key, s.orgs)) != (size_t)-1 && org_end <= best)
                 org_end = (size_t)-1;
         if (org_end != (size_t)-1) {
             i = org_end;
@@ -555,7 +582,6 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
             remember_person(&s, i);
             continue;
         }
-        m.lowercase_elsewhere = best == i && in_lowercase(&lower, norm, nlen);
         const char *cue = phrase_before(text, t, i, s.cues);
         if (!cue)
             cue = phrase_after(text, t, best, s.cues_after);
@@ -571,7 +597,8 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
         }
         i = best;
     }
-    free(lower.h);
+    if (rc == INCMAP_OK && mark_lowercase_elsewhere(t, out->v + first_mention, out->n - first_mention))
+        rc = INCMAP_ERR_NOMEM;
     for (size_t i = 0; i < s.n_people; i++)
         free((void *)s.people[i]);
     free(s.people);
@@ -579,19 +606,32 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
     return rc;
 }
 
+/* Languages compared at most (the lexicon knows fewer). */
+#define MAX_LANGS 32
+
 const char *incmap_detect_language(const incmap_lexicon *lex, const incmap_tokens *t)
 {
     const char *const *langs = incmap_lexicon_languages(lex);
+    const incmap_wordlist *words[MAX_LANGS];
+    size_t hits[MAX_LANGS] = {0}, n_langs = 0;
+    for (; langs[n_langs] && n_langs < MAX_LANGS; n_langs++)
+        words[n_langs] = incmap_lexicon_list(lex, langs[n_langs], "function_words");
+    /* One pass over the words, each tried in every language and answered by its marks; a word
+     * that no list holds is skipped at once when the marks tell that. */
+    int marked = 1;
+    for (size_t l = 0; l < n_langs; l++)
+        marked &= incmap_wordlist_marked(words[l], t);
+    for (size_t i = 0; i < t->n && i < 5000; i++) {
+        if (!is_word(t, i) || (marked && !t->tok[i].lex_word))
+            continue;
+        for (size_t l = 0; l < n_langs; l++)
+            hits[l] += (size_t)incmap_wordlist_has_tok(words[l], t, i);
+    }
     const char *best = "fr";
     size_t best_hits = 0;
-    for (size_t l = 0; langs[l]; l++) {
-        const incmap_wordlist *w = incmap_lexicon_list(lex, langs[l], "function_words");
-        size_t hits = 0;
-        for (size_t i = 0; i < t->n && i < 5000; i++)
-            if (is_word(t, i) && incmap_wordlist_get_tok(w, t, i))
-                hits++;
-        if (hits > best_hits) {
-            best_hits = hits;
+    for (size_t l = 0; l < n_langs; l++) {
+        if (hits[l] > best_hits) {
+            best_hits = hits[l];
             best = langs[l];
         }
     }

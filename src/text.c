@@ -108,6 +108,10 @@ incmap_status incmap_text_decode(const char *bytes, size_t n, const char *name, 
     /* Pass 1: is it valid UTF-8 text? Remember the first invalid sequence and any binary byte. */
     size_t bad = (size_t)-1;
     for (size_t i = skip; i < n;) {
+        if (b[i] >= 0x20 && b[i] < 0x80) { /* printable ASCII, most of any article */
+            i++;
+            continue;
+        }
         if (b[i] < 0x80) {
             if (is_binary_byte(b[i])) {
                 rc = incmap_fail(err, INCMAP_ERR_ENCODING,
@@ -283,6 +287,15 @@ static void fold_cp(int32_t cp, incmap_buf *out, size_t start_len, int *sep)
     }
 }
 
+/* What fold_cp writes for the letters U+00C0..U+00FF (with the accents of French, Spanish and
+ * Portuguese words, so most non-ASCII letters of an article), without decomposing each one
+ * again; "" for × and ÷, which are not letters. */
+static const char latin1_folded[64][3] = {
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", /* À..Ï */
+    "d", "n", "o", "o", "o", "o", "o", "",  "o", "u", "u", "u", "u", "y", "th", "ss", /* Ð..ß */
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i", /* à..ï */
+    "d", "n", "o", "o", "o", "o", "o", "",  "o", "u", "u", "u", "u", "y", "th", "y"}; /* ð..ÿ */
+
 void incmap_normalize(const char *s, size_t n, incmap_buf *out)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -317,10 +330,14 @@ void incmap_normalize(const char *s, size_t n, incmap_buf *out)
             k = 1;
         }
         i += (size_t)k;
-        if (is_word_cp(cp))
+        if (cp >= 0xC0 && cp <= 0xFF && latin1_folded[cp - 0xC0][0]) {
+            const char *f = latin1_folded[cp - 0xC0];
+            put_folded(out, start_len, &sep, f, f[1] ? 2 : 1);
+        } else if (is_word_cp(cp)) {
             fold_cp(cp, out, start_len, &sep);
-        else
+        } else {
             sep = 1;
+        }
     }
 }
 
@@ -335,9 +352,26 @@ const char *incmap_section_name(int section)
     return "body";
 }
 
-static int push_token(incmap_tokens *t, uint32_t start, uint32_t end, uint32_t flags, const char *s)
+/* Appends the key of a word of ASCII letters and digits only, which is the word in lower case
+ * (what incmap_normalize gives), and returns its hash: one pass over the bytes for most words
+ * of an article instead of three. */
+static uint64_t put_ascii_key(incmap_buf *norm, const char *s, size_t n)
 {
-    if (incmap_grow(&t->tok, &t->cap, t->n + 1, sizeof *t->tok))
+    size_t at = norm->len;
+    incmap_buf_append(norm, s, n);
+    uint64_t h = incmap_hash_start(0);
+    for (size_t c = at; c < norm->len; c++) {
+        if (norm->s[c] >= 'A' && norm->s[c] <= 'Z')
+            norm->s[c] = (char)(norm->s[c] - 'A' + 'a');
+        h = incmap_hash_update(h, norm->s + c, 1);
+    }
+    return incmap_hash_finish(h);
+}
+
+/* ascii: the token is a word of ASCII letters and digits only. */
+static int push_token(incmap_tokens *t, uint32_t start, uint32_t end, uint32_t flags, int ascii, const char *s)
+{
+    if (t->n == t->cap && incmap_grow(&t->tok, &t->cap, t->n + 1, sizeof *t->tok))
         return -1;
     incmap_token *k = &t->tok[t->n++];
     k->start = start;
@@ -345,10 +379,17 @@ static int push_token(incmap_tokens *t, uint32_t start, uint32_t end, uint32_t f
     k->flags = flags;
     k->sentence = (int32_t)t->n_sent;
     k->norm_off = (uint32_t)t->norm.len;
-    if (flags & INCMAP_TOK_WORD)
+    k->hash = 0;
+    if (ascii) {
+        k->hash = put_ascii_key(&t->norm, s + start, end - start);
+    } else if (flags & INCMAP_TOK_WORD) {
         incmap_normalize(s + start, end - start, &t->norm);
+        if (t->norm.len > k->norm_off)
+            k->hash = incmap_hash(t->norm.s + k->norm_off, t->norm.len - k->norm_off, 0);
+    }
     k->norm_len = (uint32_t)(t->norm.len - k->norm_off);
-    k->hash = k->norm_len ? incmap_hash(t->norm.s + k->norm_off, k->norm_len, 0) : 0;
+    if (!k->norm_len)
+        k->hash = 0; /* out of memory: no key */
     k->lex_word = 0;
     return t->norm.oom ? -1 : 0;
 }
@@ -413,7 +454,7 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
         size_t start = i;
         if (is_word_cp(cp)) {
             uint32_t flags = INCMAP_TOK_WORD | INCMAP_TOK_NUM;
-            int letters = 0, uppers = 0, first_letter = 1;
+            int letters = 0, uppers = 0, first_letter = 1, ascii = 1;
             while (i < n) {
                 if (p[i] < 0x80) { /* ASCII: letters are Lu or Ll, digits Nd */
                     if (!ascii_alnum(p[i]))
@@ -433,6 +474,7 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
                 int kk = incmap_utf8_decode(p + i, n - i, &cp);
                 if (!kk || !is_word_cp(cp))
                     break;
+                ascii = 0;
                 utf8proc_category_t c = utf8proc_category(cp);
                 if (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) {
                     int up = c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
@@ -457,7 +499,7 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
             }
             if (t->n == sent_first)
                 flags |= INCMAP_TOK_SENT_START;
-            if (push_token(t, (uint32_t)start, (uint32_t)i, flags, s))
+            if (push_token(t, (uint32_t)start, (uint32_t)i, flags, ascii, s))
                 return INCMAP_ERR_NOMEM;
             last_word = t->n - 1;
             hard_break = soft_break = 0;
@@ -475,7 +517,7 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
                 (i >= n || p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t' || p[i] == '"' ||
                  p[i] == ')' || p[i] == 0xC2 /* NBSP, » */ || p[i] == 0xE2 /* ” ’ */))
                 soft_break = 1;
-            if (push_token(t, (uint32_t)start, (uint32_t)i, INCMAP_TOK_PUNCT, s))
+            if (push_token(t, (uint32_t)start, (uint32_t)i, INCMAP_TOK_PUNCT, 0, s))
                 return INCMAP_ERR_NOMEM;
         }
     }

@@ -288,17 +288,7 @@ int incmap_grow(void *items, size_t *cap, size_t need, size_t elsize)
 
 uint64_t incmap_hash(const void *data, size_t n, uint64_t seed)
 {
-    const unsigned char *p = data;
-    uint64_t h = 1469598103934665603ULL ^ seed;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    /* FNV's low bits are weak for power-of-two tables: finish with a murmur mix. */
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h ? h : 1;
+    return incmap_hash_finish(incmap_hash_update(incmap_hash_start(seed), data, n));
 }
 
 incmap_status incmap_read_file(const char *path, size_t max_bytes, char **out, size_t *out_len,

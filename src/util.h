@@ -79,6 +79,32 @@ size_t incmap_format_fixed(char *out, double v, int decimals);
 /* 64-bit FNV-1a; never returns 0 (0 marks an empty hash slot). */
 uint64_t incmap_hash(const void *data, size_t n, uint64_t seed);
 
+/* incmap_hash in steps, for keys that grow word by word (phrase and name look-ups probe "a",
+ * "a b", "a b c"): incmap_hash(s, n, seed) is
+ * incmap_hash_finish(incmap_hash_update(incmap_hash_start(seed), s, n)), and updates chain. */
+static inline uint64_t incmap_hash_start(uint64_t seed)
+{
+    return 1469598103934665603ULL ^ seed;
+}
+
+static inline uint64_t incmap_hash_update(uint64_t state, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        state ^= p[i];
+        state *= 1099511628211ULL;
+    }
+    return state;
+}
+
+static inline uint64_t incmap_hash_finish(uint64_t h)
+{
+    /* FNV's low bits are weak for power-of-two tables: finish with a murmur mix. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
 
 /* Levenshtein distance; strings are capped at 255 bytes each. */
 int incmap_edit_distance(const char *a, size_t na, const char *b, size_t nb);

@@ -83,7 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         incmap_text_free(&t);
         return 0;
     }
-    incmap_date_scanner sc = {lex, langs[mode & 3], t.utf8, &tk, published};
+    incmap_date_scanner sc = incmap_date_scanner_make(lex, langs[mode & 3], t.utf8, &tk, published);
+    const incmap_wordlist *numbers = incmap_lexicon_list(lex, langs[mode & 3], "numbers");
     check_hits(&sc, 0, tk.n);
     for (size_t s = 0, i = 0; s < tk.n_sent; s++) {
         size_t first = i;
@@ -94,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < tk.n; i++) {
         long v;
         size_t next;
-        if (incmap_number_at(lex, sc.lang, t.utf8, &tk, i, tk.n, &v, &next))
+        if (incmap_number_at(numbers, t.utf8, &tk, i, tk.n, &v, &next))
             REQUIRE(v >= 0 && next > i && next <= tk.n);
     }
     incmap_tokens_free(&tk);

@@ -50,7 +50,7 @@ static void test_date_table(void **state)
         const date_case *k = &cases[i];
         incmap_tokens t = {0};
         assert_int_equal(incmap_tokenize(k->text, strlen(k->text), &t), INCMAP_OK);
-        incmap_date_scanner sc = {lex, k->lang, k->text, &t, incmap_days_parse(k->published)};
+        incmap_date_scanner sc = incmap_date_scanner_make(lex, k->lang, k->text, &t, incmap_days_parse(k->published));
         incmap_date_hit h[4];
         size_t n = incmap_dates_scan(&sc, 0, t.n, h, 4);
         char got[11] = "";

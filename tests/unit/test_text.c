@@ -153,6 +153,14 @@ static const struct {
     {"Tibi I", "tibi i"},
     {"N’Djamena", "n djamena"},
     {"Nioro  du\tSahel", "nioro du sahel"},
+    /* U+00C0..U+00FF, folded from a table: every letter, and the two signs among them */
+    {"ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏ", "aaaaaaaeceeeeiiii"},
+    {"ÐÑÒÓÔÕÖØÙÚÛÜÝÞß", "dnoooooouuuuythss"},
+    {"àáâãäåæçèéêëìíîï", "aaaaaaaeceeeeiiii"},
+    {"ðñòóôõöøùúûüýþÿ", "dnoooooouuuuythy"},
+    {"2×3÷4", "2 3 4"},
+    {"×é", "e"},
+    {"Ségou×Mopti", "segou mopti"},
     {"...", ""},
     {"", ""},
 };
