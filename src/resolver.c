@@ -131,7 +131,8 @@ typedef struct {
     char key[128]; /* the normalised mention, for one sense per discourse */
     uint64_t key_hash;
     reading_sig sig;
-    size_t twin;       /* an earlier mention of the same signature, or (size_t)-1 */
+    size_t twin;       /* the first mention of the same signature, or (size_t)-1 */
+    int shared;        /* c is twin's (the same scores), not this mention's own */
     size_t win_lo, win_hi; /* the anchors it was last scored against */
 } mention_state;
 
@@ -549,7 +550,8 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
 {
     const incmap_gz_record *r = c->rec;
     uint64_t inside = 0;
-    for (uint64_t m = w->adm1; m; m &= m - 1) {
+    uint64_t adm1 = c->fclass != 'A' && c->admin1_off ? w->adm1 : 0; /* what inside_anchor asks of c */
+    for (uint64_t m = adm1; m; m &= m - 1) {
         size_t k = (size_t)__builtin_ctzll(m);
         if (w->a[k]->key_hash != key_hash && inside_anchor(c, w->a[k])) {
             c->score += 0.25;
@@ -621,11 +623,8 @@ static void score_countries(mention_state *st, size_t n, const country_count *co
 {
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
-        if (s->twin != (size_t)-1) {
-            for (size_t k = 0; k < s->n; k++)
-                s->c[k].fixed = st[s->twin].c[k].fixed;
-            continue;
-        }
+        if (s->shared)
+            continue; /* its twin's candidates, scored already */
         /* A name with a reading in a country the article names loses its readings elsewhere;
          * a town with none there ("rentré de France ... Bandiagara") is only mildly doubted:
          * articles name the countries of their actors and visitors, not of every town. */
@@ -645,8 +644,10 @@ static void score_countries(mention_state *st, size_t n, const country_count *co
 }
 
 /* Scores every candidate against the anchors (none in the first pass) and picks each mention's
- * best. */
-static void score_pass(mention_state *st, size_t n, const anchor *anchors, size_t n_anchors, incmap_gazetteer *gz)
+ * best. A mention sharing its twin's candidates keeps them while it has the twin's window, and
+ * takes a copy of its own to score against another. */
+static incmap_status score_pass(mention_state *st, size_t n, const anchor *anchors, size_t n_anchors,
+                                incmap_gazetteer *gz)
 {
     anchor_window w = {.n = 0};
     for (size_t i = 0; i < n; i++) {
@@ -664,10 +665,19 @@ static void score_pass(mention_state *st, size_t n, const anchor *anchors, size_
         s->win_hi = hi;
         const mention_state *t = s->twin != (size_t)-1 ? &st[s->twin] : NULL;
         if (t && t->win_lo == lo && t->win_hi == hi) { /* the same scores against the same anchors */
-            memcpy(s->c, t->c, s->n * sizeof *s->c);
+            if (!s->shared) /* a copy of its own, from another window */
+                memcpy(s->c, t->c, s->n * sizeof *s->c);
             s->best = t->best;
             s->second = t->second;
             continue;
+        }
+        if (s->shared) {
+            cand *own = malloc((s->n ? s->n : 1) * sizeof *own);
+            if (!own)
+                return INCMAP_ERR_NOMEM;
+            memcpy(own, t->c, s->n * sizeof *own);
+            s->c = own;
+            s->shared = 0;
         }
         for (size_t k = 0; k < s->n; k++) {
             cand *c = &s->c[k];
@@ -678,6 +688,7 @@ static void score_pass(mention_state *st, size_t n, const anchor *anchors, size_
         }
         pick(s);
     }
+    return INCMAP_OK;
 }
 
 /* "Moura, dans le cercle de Djenné", "Inékar (région de Ménaka)": the mention right after i,
@@ -785,9 +796,8 @@ static size_t find_twin(size_t *table, size_t cap, const mention_state *st, size
 #define READINGS_SLOTS 4096
 #define READINGS_MAX_BYTES ((size_t)32 << 20)
 typedef struct {
-    const incmap_gz_posting *posts; /* the name's postings: the key */
-    size_t n_posts;
-    cand *c; /* NULL: empty */
+    reading_sig sig; /* the key: the mention's signature, but for its name's hash */
+    cand *c;         /* NULL: empty */
     size_t n;
 } readings_slot;
 
@@ -810,12 +820,15 @@ void incmap_readings_cache_destroy(incmap_readings_cache *rc)
     free(rc);
 }
 
-/* The slot of m's postings: holding them (c set), or to be filled by readings_keep. */
-static readings_slot *readings_slot_of(incmap_readings_cache *rc, const incmap_mention *m)
+/* The slot of signature g (its key_hash 0): holding its readings (c set), or to be filled by
+ * readings_keep. */
+static readings_slot *readings_slot_of(incmap_readings_cache *rc, const reading_sig *g)
 {
-    uint64_t h = (uint64_t)(uintptr_t)m->posts * 0x9E3779B97F4A7C15u;
+    uint64_t h = ((uint64_t)(uintptr_t)g->posts + (uint64_t)g->cue * 8 + (uint64_t)g->acronym * 2 + (uint64_t)g->lowercase +
+                  (uint64_t)(unsigned char)g->hint[0] * 131 + (uint64_t)(unsigned char)g->hint[1]) *
+                 0x9E3779B97F4A7C15u;
     readings_slot *sl = &rc->slot[(h >> 40) % READINGS_SLOTS];
-    if (sl->c && (sl->posts != m->posts || sl->n_posts != m->n_posts)) {
+    if (sl->c && !same_sig(&sl->sig, g)) {
         rc->bytes -= sl->n * sizeof *sl->c; /* another name's: replaced */
         free(sl->c);
         sl->c = NULL;
@@ -823,15 +836,14 @@ static readings_slot *readings_slot_of(incmap_readings_cache *rc, const incmap_m
     return sl;
 }
 
-static void readings_keep(incmap_readings_cache *rc, readings_slot *sl, const incmap_mention *m, const cand *c,
+static void readings_keep(incmap_readings_cache *rc, readings_slot *sl, const reading_sig *g, const cand *c,
                           size_t n)
 {
     size_t bytes = n * sizeof *c;
     if (!n || rc->bytes + bytes > READINGS_MAX_BYTES || !(sl->c = malloc(bytes)))
         return; /* full: kept no more */
     memcpy(sl->c, c, bytes);
-    sl->posts = m->posts;
-    sl->n_posts = m->n_posts;
+    sl->sig = *g;
     sl->n = n;
     rc->bytes += bytes;
 }
@@ -840,19 +852,21 @@ static void readings_keep(incmap_readings_cache *rc, readings_slot *sl, const in
 static incmap_status build_candidates(const incmap_resolver *r, const incmap_mention *m, mention_state *s,
                                       const mention_state *twin)
 {
+    if (twin) { /* the same postings, scored alike: shared until a window tells them apart */
+        s->c = twin->c;
+        s->n = twin->n;
+        s->shared = 1;
+        return INCMAP_OK;
+    }
     size_t np = m->n_posts < MAX_CANDIDATES ? m->n_posts : MAX_CANDIDATES;
     s->c = calloc(np ? np : 1, sizeof *s->c);
     if (!s->c)
         return INCMAP_ERR_NOMEM;
-    if (twin) { /* the same postings, scored alike */
-        memcpy(s->c, twin->c, twin->n * sizeof *s->c);
-        s->n = twin->n;
-        return INCMAP_OK;
-    }
-    /* A name alone (no cue, no "(Mali)", not an acronym or a common word) reads the same in any
-     * article: its readings are kept for the next. */
-    int plain = !s->sig.cue && !s->sig.hint[0] && !s->sig.acronym && !s->sig.lowercase && np;
-    readings_slot *kept = plain && r->readings ? readings_slot_of(r->readings, m) : NULL;
+    /* A signature reads the same in any article (all but the name's hash, which only groups the
+     * mentions of one article): its readings are kept for the next. */
+    reading_sig g = s->sig;
+    g.key_hash = 0;
+    readings_slot *kept = np && r->readings ? readings_slot_of(r->readings, &g) : NULL;
     if (kept && kept->c) {
         memcpy(s->c, kept->c, kept->n * sizeof *s->c);
         s->n = kept->n;
@@ -918,7 +932,7 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
             }
     }
     if (kept)
-        readings_keep(r->readings, kept, m, s->c, s->n);
+        readings_keep(r->readings, kept, &g, s->c, s->n);
     return INCMAP_OK;
 }
 
@@ -970,7 +984,10 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
     }
 
     score_countries(st, n, countries, n_countries);
-    score_pass(st, n, NULL, 0, r->gz);
+    if (score_pass(st, n, NULL, 0, r->gz) != INCMAP_OK) {
+        rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
         s->anchor = s->best != (size_t)-1 && s->c[s->best].score >= ACCEPT && !ms[i].fuzzy;
@@ -982,7 +999,10 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
                 s->anchor = 0;
         }
     }
-    score_pass(st, n, anchors, collect_anchors(st, n, anchors), r->gz);
+    if (score_pass(st, n, anchors, collect_anchors(st, n, anchors), r->gz) != INCMAP_OK) {
+        rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+        goto out;
+    }
 
     /* One sense per discourse: mentions of the same name take the candidate with the most summed
      * support, unless a mention's own evidence ("(Mali)", a cue) disagrees. */
@@ -1104,7 +1124,8 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
         rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
 out:
     for (size_t i = 0; i < n; i++)
-        free(st[i].c);
+        if (!st[i].shared)
+            free(st[i].c);
     free(st);
     free(anchors);
     free(twins);

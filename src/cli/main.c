@@ -1,6 +1,9 @@
 /* main.c: incmap's entry point: dispatches to the subcommands. */
 #include <stdarg.h>
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 
 #include "cli.h"
@@ -46,8 +49,21 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* An article's working memory (tokens, mentions, candidates: megabytes for a long one) is freed
+ * when the next begins. With glibc's defaults, blocks that large are mapped afresh and the top of
+ * the heap handed back each time, so every article paid for zeroed pages again: a tenth of the
+ * time on 1 MB articles. The memory is kept for the next article instead. */
+static void keep_freed_memory(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's ceiling for it on 64-bit */
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    keep_freed_memory();
     if (argc < 2) {
         fputs(HELP, stderr);
         return EXIT_USAGE;
