@@ -320,6 +320,17 @@ static int may_open(const reader *r, size_t i)
            incmap_wordlist_may_start(r->sc->weekdays, t, i) || incmap_wordlist_may_start(r->sc->reldates, t, i);
 }
 
+/* Every reader sets has_year only after read_year has read a token. */
+int incmap_dates_may_state_year(const incmap_date_scanner *sc, size_t first, size_t end)
+{
+    reader r = {sc, end};
+    int y;
+    for (size_t i = first; i < end; i++)
+        if (read_year(&r, i, &y))
+            return 1;
+    return 0;
+}
+
 size_t incmap_dates_scan(const incmap_date_scanner *sc, size_t first, size_t end, incmap_date_hit *out,
                          size_t max)
 {

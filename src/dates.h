@@ -35,6 +35,10 @@ incmap_date_scanner incmap_date_scanner_make(const incmap_lexicon *lex, const ch
 size_t incmap_dates_scan(const incmap_date_scanner *sc, size_t first, size_t end, incmap_date_hit *out,
                          size_t max);
 
+/* 0 when no date expression of tokens [first, end) can state its year (has_year): none of them
+ * is a year, so a search for dated expressions may pass over them without scanning. */
+int incmap_dates_may_state_year(const incmap_date_scanner *sc, size_t first, size_t end);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 long incmap_days_from_ymd(int y, int m, int d);
 void incmap_ymd_from_days(long z, int *y, int *m, int *d);

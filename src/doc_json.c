@@ -318,6 +318,13 @@ static void incident_line(json_out *w, const incmap_incident *x)
 static char *doc_print_line(const incmap_doc *doc)
 {
     json_out w = {{0}, 0};
+    /* A place takes some 350 bytes, an incident some 500 and its evidence sentence: room for
+     * the line at once, rather than by doubling from empty. */
+    size_t size = 512 + 512 * (doc->n_places + doc->n_incidents);
+    for (size_t i = 0; i < doc->n_incidents; i++)
+        if (doc->incidents[i].evidence_end > doc->incidents[i].evidence_start)
+            size += doc->incidents[i].evidence_end - doc->incidents[i].evidence_start;
+    incmap_buf_reserve(&w.b, size);
     incmap_buf_putc(&w.b, '{');
     put_str(&w, K("source"), doc->source);
     put_str(&w, K("language"), doc->language);

@@ -4,6 +4,7 @@
  * site_cues.txt, not_site_cues.txt, claims.txt and the date lists (see dates.h). */
 #include "incidents.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 
 enum { MAX_ACTORS = 16, MAX_SITES = 8, MAX_FIGS = 16, MAX_DATES = 8, BACKGROUND_DAYS = 20 };
 enum { K_GROUP, K_UAG, K_STATE, K_POLICE, K_CIV, K_PROT, K_RIOT };
+enum { SITE_CUE_UNREAD = INT_MIN }; /* no cue is this low: site_cue has not read the place's yet */
 
 typedef struct {
     const char *name; /* canonical, with {C} still in it */
@@ -57,6 +59,9 @@ typedef struct {
     /* the places of sentence s: place_idx[place_first[s] .. place_first[s + 1]), in text order,
      * so that a sentence looks at its own places, not at every place of the article */
     size_t *place_first, *place_idx;
+    /* the site cue of each place (site_cue), SITE_CUE_UNREAD until asked: find_sites and note_places
+     * both need it, and it looks back over the words before the place in two lists */
+    int *cue;
     draft *inc;
     size_t n_inc, cap_inc;
     long ctx_days;   /* the date of the event being narrated, -1 before the first one */
@@ -130,8 +135,11 @@ static incmap_status layout(coder *c)
     size_t np = c->in->n_places;
     c->place_first = calloc(ns + 1, sizeof *c->place_first);
     c->place_idx = calloc(np ? np : 1, sizeof *c->place_idx);
-    if (!c->place_first || !c->place_idx)
+    c->cue = malloc((np ? np : 1) * sizeof *c->cue);
+    if (!c->place_first || !c->place_idx || !c->cue)
         return INCMAP_ERR_NOMEM;
+    for (size_t p = 0; p < np; p++)
+        c->cue[p] = SITE_CUE_UNREAD;
     for (size_t p = 0; p < np; p++) /* counting sort by sentence */
         if (c->in->places[p].sentence >= 0 && (size_t)c->in->places[p].sentence < ns)
             c->place_first[c->in->places[p].sentence + 1]++;
@@ -504,7 +512,7 @@ static int place_level(const coder *c, int p)
 
 /* The geo_precision a cue before the place implies (1 "à", 2 "près de"), 0 when none; -1 when
  * a cue says it is not the site ("évacués vers"). */
-static int site_cue(const coder *c, int p, size_t first)
+static int read_site_cue(const coder *c, int p, size_t first)
 {
     size_t f, at = c->in->mentions[p].tok_first;
     if (incmap_phrase_before(c->lists.not_site_cues, c->in->text, c->in->toks, at, first, &f))
@@ -518,6 +526,14 @@ static int site_cue(const coder *c, int p, size_t first)
         return -1;
     const char *v = incmap_phrase_before(c->lists.site_cues, c->in->text, c->in->toks, at, first, &f);
     return v ? atoi(v) : 0;
+}
+
+/* read_site_cue of place p, whose sentence starts at token first, read once. */
+static int site_cue(coder *c, int p, size_t first)
+{
+    if (c->cue[p] == SITE_CUE_UNREAD)
+        c->cue[p] = read_site_cue(c, p, first);
+    return c->cue[p];
 }
 
 static int same_place(const coder *c, int a, int b)
@@ -1069,6 +1085,7 @@ static void coder_free(coder *c)
     free(c->paragraph);
     free(c->place_first);
     free(c->place_idx);
+    free(c->cue);
     free(c->inc);
     free(c->summary);
 }

@@ -40,6 +40,7 @@ struct incmap_lexicon {
     uint32_t *word_slots;
     uint64_t (*word_lists)[INCMAP_MARK_WORDS];
     uint64_t (*word_keys)[INCMAP_MARK_WORDS]; /* the lists where the word is a whole key */
+    uint64_t (*word_inner)[INCMAP_MARK_WORDS]; /* the lists where it is a key's words past the first */
     size_t n_words, n_word_slots;
     incmap_wordlist *lists;
     size_t n_lists;
@@ -186,13 +187,59 @@ static size_t word_slot(const incmap_lexicon *lex, const char *key, size_t len, 
     return j;
 }
 
-/* Fills the word table from the lists' slots (keys and word-prefixes alike). */
+/* The entry of key (hash h), added with no lists when it is not there; 0 when out of memory. */
+static uint32_t word_entry(incmap_lexicon *lex, const char *key, size_t len, uint64_t h)
+{
+    size_t j = word_slot(lex, key, len, h);
+    if (!lex->word_slots[j]) {
+        if (key[len] && !(key = incmap_arena_strndup(lex->arena, key, len)))
+            return 0;
+        lex->word_slots[j] = (uint32_t)++lex->n_words;
+        lex->words[lex->n_words] = (lex_word){h, key};
+    }
+    return lex->word_slots[j];
+}
+
+/* Records as list's every run of whole words of key that starts past its first word
+ * ("forces", "forces armees" and "armees" of "les forces armees"): what a token may be when a
+ * phrase look-up reads on into the key. 0 when out of memory. */
+static int mark_inner_runs(incmap_lexicon *lex, size_t list, const char *key)
+{
+    for (const char *a = strchr(key, ' '); a; a = strchr(a, ' ')) {
+        a++;
+        for (const char *b = a;; b++) {
+            if (*b == ' ' || !*b) {
+                size_t len = (size_t)(b - a);
+                uint32_t e = word_entry(lex, a, len, incmap_hash(a, len, 0));
+                if (!e)
+                    return 0;
+                lex->word_inner[e][list / 64] |= (uint64_t)1 << (list % 64);
+            }
+            if (!*b)
+                break;
+        }
+    }
+    return 1;
+}
+
+/* How many runs mark_inner_runs records for key: n(n-1)/2 for n words. */
+static size_t count_inner_runs(const char *key)
+{
+    size_t words = 1;
+    for (const char *p = key; *p; p++)
+        words += *p == ' ';
+    return words * (words - 1) / 2;
+}
+
+/* Fills the word table from the lists' slots (keys and word-prefixes alike), and the runs of
+ * words inside keys. */
 static void build_words(incmap_lexicon *lex)
 {
-    size_t total = 0;
+    size_t total = 0; /* an upper bound: runs repeat, and are often keys too */
     for (size_t i = 0; i < lex->n_lists && i < MARK_LISTS; i++)
         for (size_t k = 0; k < lex->lists[i].n_slots; k++)
-            total += lex->lists[i].slots[k].hash != 0;
+            if (lex->lists[i].slots[k].hash)
+                total += 1 + count_inner_runs(lex->lists[i].slots[k].key);
     lex->n_word_slots = 64;
     while (lex->n_word_slots < 2 * total)
         lex->n_word_slots *= 2;
@@ -200,15 +247,19 @@ static void build_words(incmap_lexicon *lex)
     lex->word_slots = calloc(lex->n_word_slots, sizeof *lex->word_slots);
     lex->word_lists = calloc(total + 1, sizeof *lex->word_lists);
     lex->word_keys = calloc(total + 1, sizeof *lex->word_keys);
-    if (!lex->words || !lex->word_slots || !lex->word_lists || !lex->word_keys || total >= UINT32_MAX) {
+    lex->word_inner = calloc(total + 1, sizeof *lex->word_inner);
+    if (!lex->words || !lex->word_slots || !lex->word_lists || !lex->word_keys || !lex->word_inner ||
+        total >= UINT32_MAX) {
         free(lex->words);
         free(lex->word_slots);
         free(lex->word_lists);
         free(lex->word_keys);
+        free(lex->word_inner);
         lex->words = NULL;
         lex->word_slots = NULL;
         lex->word_lists = NULL;
         lex->word_keys = NULL;
+        lex->word_inner = NULL;
         return;
     }
     for (size_t i = 0; i < lex->n_lists && i < MARK_LISTS; i++) {
@@ -217,19 +268,21 @@ static void build_words(incmap_lexicon *lex)
             const wl_slot *sl = &w->slots[k];
             if (!sl->hash)
                 continue;
-            size_t j = word_slot(lex, sl->key, strlen(sl->key), sl->hash);
-            if (!lex->word_slots[j]) {
-                lex->word_slots[j] = (uint32_t)++lex->n_words;
-                lex->words[lex->n_words] = (lex_word){sl->hash, sl->key};
-            }
-            lex->word_lists[lex->word_slots[j]][i / 64] |= (uint64_t)1 << (i % 64);
+            uint32_t e = word_entry(lex, sl->key, sl->len, sl->hash);
+            lex->word_lists[e][i / 64] |= (uint64_t)1 << (i % 64);
             if (sl->value)
-                lex->word_keys[lex->word_slots[j]][i / 64] |= (uint64_t)1 << (i % 64);
+                lex->word_keys[e][i / 64] |= (uint64_t)1 << (i % 64);
         }
     }
+    int complete = 1; /* every run has its entry: the inner marks may answer no */
+    for (size_t i = 0; i < lex->n_lists && i < MARK_LISTS; i++)
+        for (size_t k = 0; k < lex->lists[i].n_slots && complete; k++)
+            if (lex->lists[i].slots[k].hash)
+                complete = mark_inner_runs(lex, i, lex->lists[i].slots[k].key);
     for (size_t i = 0; i < lex->n_lists && i < MARK_LISTS; i++) {
         lex->lists[i].marks.lists = (const uint64_t(*)[INCMAP_MARK_WORDS])lex->word_lists;
         lex->lists[i].marks.keys = (const uint64_t(*)[INCMAP_MARK_WORDS])lex->word_keys;
+        lex->lists[i].marks.inner = complete ? (const uint64_t(*)[INCMAP_MARK_WORDS])lex->word_inner : NULL;
     }
 }
 
@@ -297,6 +350,7 @@ void incmap_lexicon_destroy(incmap_lexicon *lex)
     free(lex->word_slots);
     free(lex->word_lists);
     free(lex->word_keys);
+    free(lex->word_inner);
     free(lex->lists);
     free(lex->by_name);
     free(lex);

@@ -43,6 +43,8 @@ typedef struct {
                                                    * not recorded for this list, always probe */
     const uint64_t (*keys)[INCMAP_MARK_WORDS];    /* the same, counting whole keys only, not the
                                                    * word-prefixes of longer keys */
+    const uint64_t (*inner)[INCMAP_MARK_WORDS];   /* per lexicon entry, the lists with a key in
+                                                   * which it follows the first word */
     unsigned word, bit;                           /* this list's bit: lists[e][word] >> bit */
 } incmap_wordlist_marks;
 
@@ -73,6 +75,17 @@ static inline int incmap_wordlist_may_hold(const incmap_wordlist *w, const incma
     if (toks->lexicon != m->owner || !m->keys)
         return 1;
     return (m->keys[toks->tok[i].lex_word][m->word] >> m->bit) & 1;
+}
+
+/* 0 when no key of w holds the key of token i past its first word, so that a phrase look-up
+ * that has read words before i and reaches it can stop there without building and probing the
+ * longer key; 1 when some key may. Answers as incmap_wordlist_may_start does when unmarked. */
+static inline int incmap_wordlist_may_continue(const incmap_wordlist *w, const incmap_tokens *toks, size_t i)
+{
+    const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)w;
+    if (toks->lexicon != m->owner || !m->inner)
+        return 1;
+    return (m->inner[toks->tok[i].lex_word][m->word] >> m->bit) & 1;
 }
 
 /* incmap_wordlist_get for the key of word token i, by a probe of the list. */

@@ -53,6 +53,8 @@ const char *incmap_phrase_from(const incmap_wordlist *w, const char *text, const
                 continue;
             break;
         }
+        if (words > 0 && !incmap_wordlist_may_continue(w, t, j))
+            break; /* no key goes on with this word ("les" then "habitants") */
         if (!key_add(key, &len, t, j))
             break;
         words++;

@@ -146,6 +146,8 @@ int incmap_find_published(const incmap_lexicon *lex, const char *lang, const cha
     size_t first, end = 0;
     for (size_t s = 0; s < toks->n_sent; s++) {
         sentence_tokens(toks, s, end, &first, &end);
+        if (!incmap_dates_may_state_year(&sc, first, end))
+            continue; /* only a date that states its year counts below: most sentences have none */
         incmap_date_hit h[8];
         size_t n = incmap_dates_scan(&sc, first, end, h, 8);
         for (size_t k = 0; k < n; k++) {

@@ -597,7 +597,8 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
         }
         i = best;
     }
-    if (rc == INCMAP_OK && mark_lowercase_elsewhere(t, out->v + first_mention, out->n - first_mention))
+    if (rc == INCMAP_OK && out->n > first_mention &&
+        mark_lowercase_elsewhere(t, out->v + first_mention, out->n - first_mention))
         rc = INCMAP_ERR_NOMEM;
     for (size_t i = 0; i < s.n_people; i++)
         free((void *)s.people[i]);

@@ -368,8 +368,39 @@ static uint64_t put_ascii_key(incmap_buf *norm, const char *s, size_t n)
     return incmap_hash_finish(h);
 }
 
-/* ascii: the token is a word of ASCII letters and digits only. */
-static int push_token(incmap_tokens *t, uint32_t start, uint32_t end, uint32_t flags, int ascii, const char *s)
+/* The same for a word whose other letters are U+00C0..U+00FF (UTF-8 C3 80..C3 BF): the accented
+ * words of French, Spanish and Portuguese, a good part of an article, folded by latin1_folded as
+ * incmap_normalize does, without its decoding and its second pass to hash the key. Each letter
+ * folds to at most its own bytes, so the key is written over room the word's bytes reserve. */
+static uint64_t put_latin1_key(incmap_buf *norm, const char *s, size_t n)
+{
+    size_t at = norm->len;
+    incmap_buf_append(norm, s, n);
+    if (norm->oom)
+        return 0;
+    char *key = norm->s + at;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == 0xC3) {
+            const char *f = latin1_folded[(unsigned char)s[++i] - 0x80];
+            key[len++] = f[0];
+            if (f[1])
+                key[len++] = f[1];
+        } else {
+            key[len++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        }
+    }
+    norm->len = at + len;
+    norm->s[norm->len] = 0;
+    return incmap_hash(key, len, 0);
+}
+
+/* How a word token's key is made: by its own folding (ASCII, Latin-1 words) or by
+ * incmap_normalize (any other word). */
+typedef enum { KEY_NONE, KEY_ASCII, KEY_LATIN1, KEY_NORMALIZE } key_kind;
+
+static int push_token(incmap_tokens *t, uint32_t start, uint32_t end, uint32_t flags, key_kind kind, const char *s)
 {
     if (t->n == t->cap && incmap_grow(&t->tok, &t->cap, t->n + 1, sizeof *t->tok))
         return -1;
@@ -380,9 +411,11 @@ static int push_token(incmap_tokens *t, uint32_t start, uint32_t end, uint32_t f
     k->sentence = (int32_t)t->n_sent;
     k->norm_off = (uint32_t)t->norm.len;
     k->hash = 0;
-    if (ascii) {
+    if (kind == KEY_ASCII) {
         k->hash = put_ascii_key(&t->norm, s + start, end - start);
-    } else if (flags & INCMAP_TOK_WORD) {
+    } else if (kind == KEY_LATIN1) {
+        k->hash = put_latin1_key(&t->norm, s + start, end - start);
+    } else if (kind == KEY_NORMALIZE) {
         incmap_normalize(s + start, end - start, &t->norm);
         if (t->norm.len > k->norm_off)
             k->hash = incmap_hash(t->norm.s + k->norm_off, t->norm.len - k->norm_off, 0);
@@ -426,6 +459,11 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
     if (n > UINT32_MAX)
         return INCMAP_ERR_LIMIT;
     t->lexicon = NULL; /* new tokens carry no lexicon marks */
+    /* Room for the whole text at once rather than by doubling: the keys take about as many
+     * bytes as the words, and articles have about one token per five bytes. Only a first
+     * size: when it cannot be had, keys and tokens still grow as they come. */
+    incmap_buf_reserve(&t->norm, n);
+    (void)incmap_grow(&t->tok, &t->cap, t->n + n / 4 + 1, sizeof *t->tok);
     /* The keys' buffer exists even when no token is a word ("---", "©®"): incmap_tok_norm adds
      * offsets to it, and an offset added to NULL is undefined behaviour. */
     incmap_buf_append(&t->norm, "", 0);
@@ -454,7 +492,7 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
         size_t start = i;
         if (is_word_cp(cp)) {
             uint32_t flags = INCMAP_TOK_WORD | INCMAP_TOK_NUM;
-            int letters = 0, uppers = 0, first_letter = 1, ascii = 1;
+            int letters = 0, uppers = 0, first_letter = 1, ascii = 1, latin1 = 1;
             while (i < n) {
                 if (p[i] < 0x80) { /* ASCII: letters are Lu or Ll, digits Nd */
                     if (!ascii_alnum(p[i]))
@@ -475,6 +513,7 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
                 if (!kk || !is_word_cp(cp))
                     break;
                 ascii = 0;
+                latin1 &= cp >= 0xC0 && cp <= 0xFF;
                 utf8proc_category_t c = utf8proc_category(cp);
                 if (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) {
                     int up = c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
@@ -499,7 +538,8 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
             }
             if (t->n == sent_first)
                 flags |= INCMAP_TOK_SENT_START;
-            if (push_token(t, (uint32_t)start, (uint32_t)i, flags, ascii, s))
+            key_kind kind = ascii ? KEY_ASCII : latin1 ? KEY_LATIN1 : KEY_NORMALIZE;
+            if (push_token(t, (uint32_t)start, (uint32_t)i, flags, kind, s))
                 return INCMAP_ERR_NOMEM;
             last_word = t->n - 1;
             hard_break = soft_break = 0;
@@ -517,7 +557,7 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
                 (i >= n || p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t' || p[i] == '"' ||
                  p[i] == ')' || p[i] == 0xC2 /* NBSP, » */ || p[i] == 0xE2 /* ” ’ */))
                 soft_break = 1;
-            if (push_token(t, (uint32_t)start, (uint32_t)i, INCMAP_TOK_PUNCT, 0, s))
+            if (push_token(t, (uint32_t)start, (uint32_t)i, INCMAP_TOK_PUNCT, KEY_NONE, s))
                 return INCMAP_ERR_NOMEM;
         }
     }

@@ -144,6 +144,17 @@ static int buf_reserve(incmap_buf *b, size_t extra)
     return 0;
 }
 
+void incmap_buf_reserve(incmap_buf *b, size_t n)
+{
+    if (b->oom || b->len + n + 1 <= b->cap || n > SIZE_MAX / 2)
+        return;
+    char *s = realloc(b->s, b->len + n + 1);
+    if (!s)
+        return; /* nothing lost: appends grow the buffer as they need */
+    b->s = s;
+    b->cap = b->len + n + 1;
+}
+
 void incmap_buf_append_grow(incmap_buf *b, const char *s, size_t n)
 {
     if (buf_reserve(b, n))

@@ -59,6 +59,10 @@ static inline void incmap_buf_putc(incmap_buf *b, char c)
         incmap_buf_append_grow(b, &c, 1);
     }
 }
+/* Makes room for n more bytes in one step, for a writer that knows about how much it will
+ * append: growing by doubling from empty reallocates and copies the text again at each step.
+ * Only a hint: when the room cannot be had, appends still grow the buffer as they need. */
+void incmap_buf_reserve(incmap_buf *b, size_t n);
 void incmap_buf_printf(incmap_buf *b, const char *fmt, ...) INCMAP_PRINTF(2, 3);
 /* The same as incmap_buf_printf(b, "%.*f", decimals, v) and "%llu" / "%lld", without printf's
  * format parsing: the resolver's reasons and the JSON output print numbers per mention. */
