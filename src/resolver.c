@@ -99,7 +99,9 @@ enum { SIZE_COUNTRY = 1, SIZE_CITY = 2 /* 100,000 people */, SIZE_TOWN = 4 /* 5,
 typedef struct {
     const incmap_gz_record *rec;
     /* rec's, at hand: the scoring passes need no other field of it */
+    uint32_t geonameid; /* pick()'s tie-break */
     float lat, lon;
+    double cos_lat; /* of lat: nearest_anchor's bounds */
     uint32_t admin1_off;
     char cc[2];
     char fclass;
@@ -169,7 +171,7 @@ static void pick(mention_state *s)
     s->best = s->second = (size_t)-1;
     for (size_t i = 0; i < s->n; i++) {
         if (s->best == (size_t)-1 || s->c[i].score > s->c[s->best].score ||
-            (s->c[i].score == s->c[s->best].score && s->c[i].rec->geonameid < s->c[s->best].rec->geonameid)) {
+            (s->c[i].score == s->c[s->best].score && s->c[i].geonameid < s->c[s->best].geonameid)) {
             s->second = s->best;
             s->best = i;
         } else if (s->second == (size_t)-1 || s->c[i].score > s->c[s->second].score) {
@@ -508,7 +510,7 @@ static void window_slide(anchor_window *w, const anchor *anchors, size_t lo, siz
 /* Is the place at lat, lon NEAR_KM_MAX or more from every anchor of the window, by the bounds
  * nearest_anchor passes anchors over with, taken for the window's box at once? Most readings of
  * a name at world scale are, and need no walk through the anchors. */
-static int beyond_window(const anchor_window *w, double lat, double lon)
+static int beyond_window(const anchor_window *w, double lat, double lon, double cos_lat)
 {
     double dlat = lat < w->lat[0] ? w->lat[0] - lat : lat - w->lat[w->n - 1];
     if (dlat * 110 >= NEAR_KM_MAX)
@@ -518,10 +520,7 @@ static int beyond_window(const anchor_window *w, double lat, double lon)
     double west = fabs(lon - w->lon_min), east = fabs(lon - w->lon_max);
     double round = 360 - (west > east ? west : east);
     double dlon = out < round ? out : round;
-    double x = lat * (M_PI / 180), cos_low = 1 - x * x / 2; /* cos x >= 1 - x^2 / 2 */
-    if (cos_low > w->cos_min)
-        cos_low = w->cos_min;
-    return dlon * 111 * cos_low >= NEAR_KM_MAX;
+    return dlon * 111 * (cos_lat < w->cos_min ? cos_lat : w->cos_min) >= NEAR_KM_MAX;
 }
 
 /* Is place r inside ADM1 anchor a? Its readings there gain instead of measuring the distance. */
@@ -558,8 +557,8 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
             inside |= (uint64_t)1 << k;
         }
     }
-    double lat = c->lat, lon = c->lon, cos_lat = -1;
-    if (beyond_window(w, lat, lon))
+    double lat = c->lat, lon = c->lon, cos_lat = c->cos_lat;
+    if (beyond_window(w, lat, lon, cos_lat))
         return -1;
     double nearest = -1, ceiling = NEAR_KM_MAX;
     const incmap_gz_record *wait[2 * ANCHOR_WINDOW];
@@ -582,8 +581,6 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
         if (dlon > 180)
             dlon = 360 - dlon;
         /* far_apart_km's cosine, of the mean latitude, is at least the smaller of the two */
-        if (cos_lat < 0)
-            cos_lat = cos(lat * (M_PI / 180));
         double dlat = w->lat[k] - lat, across = dlon * (cos_lat < a->cos_lat ? cos_lat : a->cos_lat);
         double least = (dlat * dlat + across * across) * (111.0 * 111.0); /* squared, in km */
         if (least > 300.0 * 300.0 && least >= ceiling * ceiling)
@@ -859,19 +856,21 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
         return INCMAP_OK;
     }
     size_t np = m->n_posts < MAX_CANDIDATES ? m->n_posts : MAX_CANDIDATES;
-    s->c = calloc(np ? np : 1, sizeof *s->c);
-    if (!s->c)
-        return INCMAP_ERR_NOMEM;
     /* A signature reads the same in any article (all but the name's hash, which only groups the
      * mentions of one article): its readings are kept for the next. */
     reading_sig g = s->sig;
     g.key_hash = 0;
     readings_slot *kept = np && r->readings ? readings_slot_of(r->readings, &g) : NULL;
     if (kept && kept->c) {
+        if (!(s->c = malloc(kept->n * sizeof *s->c)))
+            return INCMAP_ERR_NOMEM;
         memcpy(s->c, kept->c, kept->n * sizeof *s->c);
         s->n = kept->n;
         return INCMAP_OK;
     }
+    s->c = calloc(np ? np : 1, sizeof *s->c);
+    if (!s->c)
+        return INCMAP_ERR_NOMEM;
     for (size_t k2 = 0; k2 < np; k2++) {
         /* The records of a name lie anywhere in the index: asked for ahead, their cache misses
          * overlap instead of coming one after another. */
@@ -882,8 +881,10 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
             continue;
         cand *c = &s->c[s->n++];
         c->rec = rec;
+        c->geonameid = rec->geonameid;
         c->lat = rec->lat;
         c->lon = rec->lon;
+        c->cos_lat = cos(rec->lat * (M_PI / 180));
         c->admin1_off = rec->admin1_off;
         memcpy(c->cc, rec->cc, 2);
         c->fclass = rec->fclass;
