@@ -98,19 +98,20 @@ enum { SIZE_COUNTRY = 1, SIZE_CITY = 2 /* 100,000 people */, SIZE_TOWN = 4 /* 5,
 
 typedef struct {
     const incmap_gz_record *rec;
-    /* rec's, at hand: the scoring passes need no other field of it */
+    double base;    /* what the name and the place say, alone */
+    double fixed;   /* that and the countries the article names: all but the other places */
+    double score;
+    double near_km; /* to the nearest anchor, or -1 */
+    /* rec's, at hand (the scoring passes need no other field of it), packed: lists of hundreds
+     * of candidates are copied from the readings cache */
+    double cos_lat;     /* of lat: nearest_anchor's bounds */
     uint32_t geonameid; /* pick()'s tie-break */
     float lat, lon;
-    double cos_lat; /* of lat: nearest_anchor's bounds */
     uint32_t admin1_off;
+    uint16_t kind;
     char cc[2];
     char fclass;
     uint8_t size; /* SIZE_* */
-    uint16_t kind;
-    double base;  /* what the name and the place say, alone */
-    double fixed; /* that and the countries the article names: all but the other places */
-    double score;
-    double near_km; /* to the nearest anchor, or -1 */
 } cand;
 
 /* What a mention's candidates and their scores depend on besides the other places: mentions
@@ -992,6 +993,10 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
         s->anchor = s->best != (size_t)-1 && s->c[s->best].score >= ACCEPT && !ms[i].fuzzy;
+        if (s->shared && ms[s->twin].fuzzy == ms[i].fuzzy) { /* the same first-pass scores: the same verdict */
+            s->anchor = s->anchor && st[s->twin].anchor;
+            continue;
+        }
         /* An anchor is a mention whose reading is clear: far ahead of its runner-up, or with all
          * close contenders within 50 km of each other (Tibi I and Tibi II). */
         for (size_t k = 0; s->anchor && k < s->n; k++) {
@@ -1045,6 +1050,12 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
         incmap_resolution *res = &out[i];
+        size_t t = s->twin;
+        if (s->shared && st[t].best == s->best && st[t].second == s->second && ms[t].fuzzy == ms[i].fuzzy &&
+            ms[t].unknown == ms[i].unknown) {
+            *res = out[t]; /* the same candidates, choice and evidence: the same words */
+            continue;
+        }
         memset(res, 0, sizeof *res);
         incmap_buf_clear(&why);
         const cand *b = s->best != (size_t)-1 ? &s->c[s->best] : NULL;
