@@ -79,19 +79,6 @@ static size_t first_escaped_nul(const char *s, size_t len)
     return len;
 }
 
-static int valid_utf8(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < n;) {
-        int32_t cp;
-        int k = p[i] < 0x80 ? 1 : incmap_utf8_decode(p + i, n - i, &cp);
-        if (!k)
-            return 0;
-        i += (size_t)k;
-    }
-    return 1;
-}
-
 void incmap_feed_entry_free(incmap_feed_entry *e)
 {
     if (!e)
@@ -196,7 +183,7 @@ incmap_feed_entry *incmap_feed_parse_line(const char *line, size_t len, size_t m
     incmap_text t = {0};
     const char *s = line;
     size_t n = len;
-    if (!valid_utf8(line, len)) {
+    if (!incmap_utf8_valid(line, len)) {
         incmap_error e = {0};
         if (incmap_text_decode(line, len, "the line", &t, &e) != INCMAP_OK) {
             *oom = e.code == INCMAP_ERR_NOMEM;

@@ -15,6 +15,19 @@ int incmap_utf8_decode(const unsigned char *s, size_t n, int32_t *cp)
     return (int)k;
 }
 
+int incmap_utf8_valid(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        int32_t cp;
+        int k = p[i] < 0x80 ? 1 : incmap_utf8_decode(p + i, n - i, &cp);
+        if (!k)
+            return 0;
+        i += (size_t)k;
+    }
+    return 1;
+}
+
 /* ---------------------------------------------------------------- decoding */
 
 /* Windows-1252's 0x80-0x9F; the five undefined bytes map to their Latin-1 C1 control. */

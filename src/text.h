@@ -82,5 +82,7 @@ static inline const char *incmap_tok_norm(const incmap_tokens *t, size_t i)
 
 /* Decodes one UTF-8 code point at s (n bytes left); returns its length, or 0 when invalid. */
 int incmap_utf8_decode(const unsigned char *s, size_t n, int32_t *cp);
+/* 1 when s[0..n) is well-formed UTF-8. */
+int incmap_utf8_valid(const char *s, size_t n);
 
 #endif

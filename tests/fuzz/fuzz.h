@@ -20,20 +20,6 @@
         }                                                                                                     \
     } while (0)
 
-/* 1 when s[0..n) is well-formed UTF-8 (what every output string must be). */
-static inline int fuzz_valid_utf8(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < n;) {
-        int32_t cp;
-        int k = p[i] < 0x80 ? 1 : incmap_utf8_decode(p + i, n - i, &cp);
-        if (!k)
-            return 0;
-        i += (size_t)k;
-    }
-    return 1;
-}
-
 /* The harness's parameters come from the last bytes of the input (as libFuzzer's
  * FuzzedDataProvider does), so that plain articles from the seed corpus stay readable. */
 static inline unsigned fuzz_take_byte(const uint8_t **data, size_t *size)

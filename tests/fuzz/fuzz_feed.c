@@ -32,7 +32,7 @@ static void check_str(const char *s, int may_be_null)
         REQUIRE(may_be_null);
         return;
     }
-    REQUIRE(fuzz_valid_utf8(s, strlen(s)));
+    REQUIRE(incmap_utf8_valid(s, strlen(s)));
 }
 
 static int on_line(void *user, size_t line_no, const char *line, size_t len)
@@ -49,7 +49,7 @@ static int on_line(void *user, size_t line_no, const char *line, size_t len)
     if (!e) {
         size_t n = strnlen(why, sizeof why);
         REQUIRE(n > 0 && n < sizeof why);
-        REQUIRE(fuzz_valid_utf8(why, n));
+        REQUIRE(incmap_utf8_valid(why, n));
         return 0;
     }
     REQUIRE(e->id && *e->id && e->body && *e->body);
@@ -66,8 +66,8 @@ static int on_line(void *user, size_t line_no, const char *line, size_t len)
     if (e->is_html) {
         incmap_buf text = {0}, title = {0};
         REQUIRE(incmap_html_utf8_to_text(e->body, body_len, &text, &title) == INCMAP_OK);
-        REQUIRE(!text.len || fuzz_valid_utf8(text.s, text.len));
-        REQUIRE(!title.len || fuzz_valid_utf8(title.s, title.len));
+        REQUIRE(!text.len || incmap_utf8_valid(text.s, text.len));
+        REQUIRE(!title.len || incmap_utf8_valid(title.s, title.len));
         incmap_buf_free(&text);
         incmap_buf_free(&title);
     }

@@ -32,7 +32,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static void check_str(const char *s)
 {
-    REQUIRE(s && fuzz_valid_utf8(s, strlen(s)));
+    REQUIRE(s && incmap_utf8_valid(s, strlen(s)));
 }
 
 static void check_doc(const incmap_doc *d, size_t len)

@@ -19,7 +19,7 @@ static void check_text(const incmap_buf *b, size_t in_len)
     if (!b->len)
         return;
     REQUIRE(b->s[b->len] == 0 && strlen(b->s) == b->len);
-    REQUIRE(fuzz_valid_utf8(b->s, b->len));
+    REQUIRE(incmap_utf8_valid(b->s, b->len));
     /* the longest expansion is a short character reference to a 4-byte character, or a tag to
      * a blank line; 8 output bytes per input byte is far above either */
     REQUIRE(b->len <= 8 * in_len + 64);

@@ -18,7 +18,7 @@ static void check_key(const incmap_buf *k)
     if (!k->len)
         return;
     REQUIRE(k->s[k->len] == 0 && strlen(k->s) == k->len);
-    REQUIRE(fuzz_valid_utf8(k->s, k->len));
+    REQUIRE(incmap_utf8_valid(k->s, k->len));
     REQUIRE(k->s[0] != ' ' && k->s[k->len - 1] != ' ' && !strstr(k->s, "  "));
     for (size_t i = 0; i < k->len; i++)
         REQUIRE(!(k->s[i] >= 'A' && k->s[i] <= 'Z'));
@@ -28,7 +28,7 @@ static void check_decoded(const incmap_text *t, size_t n)
 {
     REQUIRE(t->utf8 && t->encoding);
     REQUIRE(t->utf8[t->len] == 0 && strlen(t->utf8) == t->len); /* NUL bytes are refused */
-    REQUIRE(fuzz_valid_utf8(t->utf8, t->len));
+    REQUIRE(incmap_utf8_valid(t->utf8, t->len));
     REQUIRE(incmap_text_input_offset(t, t->len) == n);
     if (!t->in_off) {
         REQUIRE(t->len == n);

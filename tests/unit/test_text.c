@@ -113,6 +113,17 @@ static void test_decode_input_offset(void **state)
     END_TABLE(bad);
 }
 
+static void test_utf8_valid(void **state)
+{
+    (void)state;
+    assert_true(incmap_utf8_valid("", 0));
+    assert_true(incmap_utf8_valid("Ségou, Tombouctou \xe2\x80\x99", strlen("Ségou, Tombouctou \xe2\x80\x99")));
+    assert_false(incmap_utf8_valid("S\xe9gou", 5));         /* Latin-1 é */
+    assert_false(incmap_utf8_valid("Kati \xe2\x80", 7));    /* cut inside a character */
+    assert_false(incmap_utf8_valid("\xed\xa0\x80", 3));     /* a surrogate */
+    assert_true(incmap_utf8_valid("Kati\0Gao", 8));          /* NUL is UTF-8; refusing it is the caller's */
+}
+
 static void test_decode_error_names_stdin(void **state)
 {
     (void)state;
@@ -339,6 +350,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_table),
         cmocka_unit_test(test_decode_input_offset),
+        cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_decode_error_names_stdin),
         cmocka_unit_test(test_normalize_table),
         cmocka_unit_test(test_normalize_appends),
