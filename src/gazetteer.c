@@ -33,24 +33,14 @@ typedef struct {
     double km;
 } distance_entry;
 
-/* Spelling-variant probes already answered (incmap_gazetteer_probe_spelling), direct-mapped by
- * the squashed name: the same unknown capitalised words (people, organisations) recur from
- * article to article, and each probe runs edit distances against up to thousands of indexed
- * spellings. Names too long for the key are not remembered. */
-#define SPELLING_CACHE 4096
-typedef struct {
-    uint64_t hash; /* 0: empty */
-    size_t len;
-    char key[48];
-    int found;
-    const incmap_gz_posting *posts;
-    size_t n;
-} spelling_entry;
-
-/* Name probes already answered (incmap_gazetteer_probe_hashed), direct-mapped by the key's hash:
- * capitalised words recur within an article and from one to the next, and in an index of
- * gigabytes each probe is three cache misses (bucket, key, string). Longer keys are not kept. */
+/* Probes already answered, direct-mapped by the key's hash; keys too long for an entry are not
+ * remembered. Two caches: name probes (incmap_gazetteer_probe_hashed), since capitalised words
+ * recur within an article and from one to the next, and in an index of gigabytes each probe is
+ * three cache misses (bucket, key, string); and spelling-variant probes
+ * (incmap_gazetteer_probe_spelling), since the same unknown words (people, organisations) recur
+ * and each runs edit distances against up to thousands of indexed spellings. */
 #define PROBE_CACHE 8192
+#define SPELLING_CACHE 4096
 typedef struct {
     uint64_t hash;
     const incmap_gz_posting *posts;
@@ -58,13 +48,34 @@ typedef struct {
     uint8_t len; /* 0: empty */
     uint8_t found, longer;
     char key[41];
-} probe_entry;
+} answer_entry;
+
+/* The entry for key in cache (size entries; NULL: no cache), holding its answer or to be filled
+ * by answer_keep; NULL when the key is too long to remember. */
+static answer_entry *answer_slot(answer_entry *cache, size_t size, const char *key, size_t len, uint64_t h)
+{
+    return cache && len && len < sizeof cache->key ? &cache[h % size] : NULL;
+}
+
+static int answer_holds(const answer_entry *e, const char *key, size_t len, uint64_t h)
+{
+    return e && e->hash == h && e->len == len && !memcmp(e->key, key, len);
+}
+
+static void answer_keep(answer_entry *e, const char *key, size_t len, uint64_t h, int found,
+                        const incmap_gz_posting *posts, size_t n, int longer)
+{
+    if (!e)
+        return;
+    *e = (answer_entry){h, posts, (uint32_t)n, (uint8_t)len, (uint8_t)found, (uint8_t)longer, {0}};
+    memcpy(e->key, key, len);
+}
 
 struct incmap_gazetteer {
     char *path;
-    probe_entry *probes; /* PROBE_CACHE entries, or NULL; written through a const gazetteer too */
-    spelling_entry *spelling; /* SPELLING_CACHE entries, or NULL; written through a const
-                               * gazetteer, as it only remembers answers */
+    /* PROBE_CACHE and SPELLING_CACHE entries, or NULL; written through a const gazetteer, as
+     * they only remember answers */
+    answer_entry *probes, *spelling;
     details_entry *cache; /* DETAILS_CACHE entries, or NULL */
     distance_entry *distances; /* DISTANCE_CACHE entries, allocated on first use; NULL: none */
     struct geod_geodesic geod; /* WGS84, set up on first use (geod_ready) */
@@ -159,8 +170,8 @@ int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squas
     if (len < 6)
         return 0; /* short names have too many neighbours one letter away */
     uint64_t h = incmap_hash(squashed, len, 13);
-    spelling_entry *e = g->spelling && len < sizeof g->spelling->key ? &g->spelling[h % SPELLING_CACHE] : NULL;
-    if (e && e->hash == h && e->len == len && !memcmp(e->key, squashed, len)) {
+    answer_entry *e = answer_slot(g->spelling, SPELLING_CACHE, squashed, len, h);
+    if (answer_holds(e, squashed, len, h)) {
         if (e->found) {
             *out = e->posts;
             *n_out = e->n;
@@ -202,10 +213,7 @@ int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squas
         *out = p;
         *n_out = np;
     }
-    if (e) {
-        *e = (spelling_entry){h, len, {0}, found, found ? p : NULL, found ? np : 0};
-        memcpy(e->key, squashed, len);
-    }
+    answer_keep(e, squashed, len, h, found, found ? p : NULL, found ? np : 0, 0);
     return found;
 }
 
@@ -378,8 +386,8 @@ static int probe_index(const incmap_gazetteer *g, const char *key, size_t len, u
 int incmap_gazetteer_probe_hashed(const incmap_gazetteer *g, const char *key, size_t len, uint64_t h,
                                   const incmap_gz_posting **out, size_t *n_out, int *longer)
 {
-    probe_entry *e = g->probes && len && len < sizeof g->probes->key ? &g->probes[h % PROBE_CACHE] : NULL;
-    if (e && e->hash == h && e->len == len && !memcmp(e->key, key, len)) {
+    answer_entry *e = answer_slot(g->probes, PROBE_CACHE, key, len, h);
+    if (answer_holds(e, key, len, h)) {
         if (e->found)
             *out = e->posts;
         *n_out = e->n;
@@ -387,10 +395,7 @@ int incmap_gazetteer_probe_hashed(const incmap_gazetteer *g, const char *key, si
         return e->found;
     }
     int found = probe_index(g, key, len, h, out, n_out, longer);
-    if (e) {
-        *e = (probe_entry){h, found ? *out : NULL, (uint32_t)*n_out, (uint8_t)len, (uint8_t)found, (uint8_t)*longer, {0}};
-        memcpy(e->key, key, len);
-    }
+    answer_keep(e, key, len, h, found, found ? *out : NULL, *n_out, *longer);
     return found;
 }
 
