@@ -23,7 +23,7 @@ struct incmap_wordlist {
 };
 
 /* A word that is a key or a word-prefix of some list, for incmap_lexicon_mark. The lists it
- * belongs to are word_lists[its index]; lists past MARK_LISTS are not recorded (look-ups in
+ * belongs to are word_marks[its index]; lists past MARK_LISTS are not recorded (look-ups in
  * them always probe). */
 #define MARK_LISTS (64 * INCMAP_MARK_WORDS)
 typedef struct {
@@ -34,13 +34,11 @@ typedef struct {
 struct incmap_lexicon {
     incmap_arena *arena;
     /* every slot key of every list: words[1..n_words], found through word_slots (open addressing
-     * of indices into words, 0 empty), and the lists of each (word_lists[0]: none); NULL when
+     * of indices into words, 0 empty), and the lists of each (word_marks[0]: none); NULL when
      * out of memory, which only costs the marks */
     lex_word *words;
     uint32_t *word_slots;
-    uint64_t (*word_lists)[INCMAP_MARK_WORDS];
-    uint64_t (*word_keys)[INCMAP_MARK_WORDS]; /* the lists where the word is a whole key */
-    uint64_t (*word_inner)[INCMAP_MARK_WORDS]; /* the lists where it is a key's words past the first */
+    incmap_word_marks *word_marks;
     size_t n_words, n_word_slots;
     incmap_wordlist *lists;
     size_t n_lists;
@@ -213,7 +211,7 @@ static int mark_inner_runs(incmap_lexicon *lex, size_t list, const char *key)
                 uint32_t e = word_entry(lex, a, len, incmap_hash(a, len, 0));
                 if (!e)
                     return 0;
-                lex->word_inner[e][list / 64] |= (uint64_t)1 << (list % 64);
+                lex->word_marks[e].inner[list / 64] |= (uint64_t)1 << (list % 64);
             }
             if (!*b)
                 break;
@@ -245,21 +243,14 @@ static void build_words(incmap_lexicon *lex)
         lex->n_word_slots *= 2;
     lex->words = calloc(total + 1, sizeof *lex->words);
     lex->word_slots = calloc(lex->n_word_slots, sizeof *lex->word_slots);
-    lex->word_lists = calloc(total + 1, sizeof *lex->word_lists);
-    lex->word_keys = calloc(total + 1, sizeof *lex->word_keys);
-    lex->word_inner = calloc(total + 1, sizeof *lex->word_inner);
-    if (!lex->words || !lex->word_slots || !lex->word_lists || !lex->word_keys || !lex->word_inner ||
-        total >= UINT32_MAX) {
+    lex->word_marks = calloc(total + 1, sizeof *lex->word_marks);
+    if (!lex->words || !lex->word_slots || !lex->word_marks || total >= UINT32_MAX) {
         free(lex->words);
         free(lex->word_slots);
-        free(lex->word_lists);
-        free(lex->word_keys);
-        free(lex->word_inner);
+        free(lex->word_marks);
         lex->words = NULL;
         lex->word_slots = NULL;
-        lex->word_lists = NULL;
-        lex->word_keys = NULL;
-        lex->word_inner = NULL;
+        lex->word_marks = NULL;
         return;
     }
     for (size_t i = 0; i < lex->n_lists && i < MARK_LISTS; i++) {
@@ -269,9 +260,9 @@ static void build_words(incmap_lexicon *lex)
             if (!sl->hash)
                 continue;
             uint32_t e = word_entry(lex, sl->key, sl->len, sl->hash);
-            lex->word_lists[e][i / 64] |= (uint64_t)1 << (i % 64);
+            lex->word_marks[e].starts[i / 64] |= (uint64_t)1 << (i % 64);
             if (sl->value)
-                lex->word_keys[e][i / 64] |= (uint64_t)1 << (i % 64);
+                lex->word_marks[e].keys[i / 64] |= (uint64_t)1 << (i % 64);
         }
     }
     int complete = 1; /* every run has its entry: the inner marks may answer no */
@@ -280,9 +271,8 @@ static void build_words(incmap_lexicon *lex)
             if (lex->lists[i].slots[k].hash)
                 complete = mark_inner_runs(lex, i, lex->lists[i].slots[k].key);
     for (size_t i = 0; i < lex->n_lists && i < MARK_LISTS; i++) {
-        lex->lists[i].marks.lists = (const uint64_t(*)[INCMAP_MARK_WORDS])lex->word_lists;
-        lex->lists[i].marks.keys = (const uint64_t(*)[INCMAP_MARK_WORDS])lex->word_keys;
-        lex->lists[i].marks.inner = complete ? (const uint64_t(*)[INCMAP_MARK_WORDS])lex->word_inner : NULL;
+        lex->lists[i].marks.words = lex->word_marks;
+        lex->lists[i].marks.inner = complete;
     }
 }
 
@@ -348,9 +338,7 @@ void incmap_lexicon_destroy(incmap_lexicon *lex)
     incmap_arena_destroy(lex->arena);
     free(lex->words);
     free(lex->word_slots);
-    free(lex->word_lists);
-    free(lex->word_keys);
-    free(lex->word_inner);
+    free(lex->word_marks);
     free(lex->lists);
     free(lex->by_name);
     free(lex);

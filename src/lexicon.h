@@ -37,55 +37,63 @@ void incmap_lexicon_mark(const incmap_lexicon *lex, incmap_tokens *toks);
 /* What incmap_wordlist_may_start reads of a list, public so that the check inlines (it runs a
  * dozen times per word); the list itself stays private to lexicon.c, which starts it with this. */
 #define INCMAP_MARK_WORDS 2
+/* Per lexicon word (incmap_token.lex_word; 0: none), the lists that hold it, a bit per list. */
 typedef struct {
-    const incmap_lexicon *owner;                  /* NULL: the empty list */
-    const uint64_t (*lists)[INCMAP_MARK_WORDS];   /* per lexicon word, the lists holding it; NULL:
-                                                   * not recorded for this list, always probe */
-    const uint64_t (*keys)[INCMAP_MARK_WORDS];    /* the same, counting whole keys only, not the
-                                                   * word-prefixes of longer keys */
-    const uint64_t (*inner)[INCMAP_MARK_WORDS];   /* per lexicon entry, the lists with a key in
-                                                   * which it follows the first word */
-    unsigned word, bit;                           /* this list's bit: lists[e][word] >> bit */
+    uint64_t starts[INCMAP_MARK_WORDS]; /* a key is the word, or starts with it and a space */
+    uint64_t keys[INCMAP_MARK_WORDS];   /* a key is the word (not only the start of longer ones) */
+    uint64_t inner[INCMAP_MARK_WORDS];  /* a key holds the word past its first word */
+} incmap_word_marks;
+typedef struct {
+    const incmap_lexicon *owner;     /* NULL: the empty list */
+    const incmap_word_marks *words;  /* NULL: not recorded for this list, always probe */
+    int inner;                       /* the inner marks are complete (see may_continue) */
+    unsigned word, bit;              /* this list's bit: starts[word] >> bit */
 } incmap_wordlist_marks;
+
+/* 1 when the marks of toks record w, so that the checks below answer exactly from them; a word
+ * without a lexicon entry (lex_word 0) is then in w in no way. */
+static inline int incmap_wordlist_marked(const incmap_wordlist *w, const incmap_tokens *toks)
+{
+    const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)w;
+    return toks->lexicon == m->owner && m->words;
+}
+
+/* The marks of token i's word when they record w; NULL when w must be probed. */
+static inline const incmap_word_marks *incmap_token_marks(const incmap_wordlist *w, const incmap_tokens *toks,
+                                                          size_t i)
+{
+    const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)w;
+    return incmap_wordlist_marked(w, toks) ? &m->words[toks->tok[i].lex_word] : NULL;
+}
+
+static inline int incmap_wordlist_bit(const incmap_wordlist *w, const uint64_t *set)
+{
+    const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)w;
+    return (set[m->word] >> m->bit) & 1;
+}
 
 /* 0 when no key of w is, or starts with, the word of token i followed by a space, so a phrase
  * look-up at i finds nothing; 1 when it may. Always 1 for tokens another lexicon marked, or none. */
 static inline int incmap_wordlist_may_start(const incmap_wordlist *w, const incmap_tokens *toks, size_t i)
 {
-    const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)w;
-    if (toks->lexicon != m->owner || !m->lists)
-        return 1;
-    return (m->lists[toks->tok[i].lex_word][m->word] >> m->bit) & 1;
+    const incmap_word_marks *e = incmap_token_marks(w, toks, i);
+    return !e || incmap_wordlist_bit(w, e->starts);
 }
 
-/* 1 when the marks of toks record w, so that incmap_wordlist_may_start and the checks below
- * answer exactly from them; a word without a lexicon entry (lex_word 0) is then in w neither as
- * a key nor as a key's start. */
-static inline int incmap_wordlist_marked(const incmap_wordlist *w, const incmap_tokens *toks)
-{
-    const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)w;
-    return toks->lexicon == m->owner && m->lists && m->keys;
-}
-
-/* 0 when the key of token i is no whole key of w; 1 when it is, or may be (the marks do not
- * record w, or another lexicon marked the tokens). */
+/* 0 when the key of token i is no whole key of w; 1 when it is, or may be. */
 static inline int incmap_wordlist_may_hold(const incmap_wordlist *w, const incmap_tokens *toks, size_t i)
 {
-    const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)w;
-    if (toks->lexicon != m->owner || !m->keys)
-        return 1;
-    return (m->keys[toks->tok[i].lex_word][m->word] >> m->bit) & 1;
+    const incmap_word_marks *e = incmap_token_marks(w, toks, i);
+    return !e || incmap_wordlist_bit(w, e->keys);
 }
 
 /* 0 when no key of w holds the key of token i past its first word, so that a phrase look-up
  * that has read words before i and reaches it can stop there without building and probing the
- * longer key; 1 when some key may. Answers as incmap_wordlist_may_start does when unmarked. */
+ * longer key; 1 when some key may. */
 static inline int incmap_wordlist_may_continue(const incmap_wordlist *w, const incmap_tokens *toks, size_t i)
 {
-    const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)w;
-    if (toks->lexicon != m->owner || !m->inner)
-        return 1;
-    return (m->inner[toks->tok[i].lex_word][m->word] >> m->bit) & 1;
+    const incmap_word_marks *e = incmap_token_marks(w, toks, i);
+    return !e || !((const incmap_wordlist_marks *)w)->inner || incmap_wordlist_bit(w, e->inner);
 }
 
 /* incmap_wordlist_get for the key of word token i, by a probe of the list. */
@@ -102,9 +110,8 @@ static inline const char *incmap_wordlist_get_tok(const incmap_wordlist *w, cons
  * w: language detection asks it of every word, for every language. */
 static inline int incmap_wordlist_has_tok(const incmap_wordlist *w, const incmap_tokens *toks, size_t i)
 {
-    if (!incmap_wordlist_marked(w, toks))
-        return incmap_wordlist_probe_tok(w, toks, i) != NULL;
-    return incmap_wordlist_may_hold(w, toks, i);
+    const incmap_word_marks *e = incmap_token_marks(w, toks, i);
+    return e ? incmap_wordlist_bit(w, e->keys) : incmap_wordlist_probe_tok(w, toks, i) != NULL;
 }
 
 /* The most words any key of the list has (to bound phrase look-ups). */
