@@ -774,12 +774,21 @@ static int same_sig(const reading_sig *a, const reading_sig *b)
            a->acronym == b->acronym && a->lowercase == b->lowercase && !strcmp(a->hint, b->hint);
 }
 
+/* For the tables of signatures: mention twins in an article, the readings cache across them. */
+static uint64_t sig_hash(const reading_sig *g)
+{
+    uint64_t flags = (uint64_t)g->cue | (uint64_t)g->acronym << 8 | (uint64_t)g->lowercase << 9 |
+                     (uint64_t)(unsigned char)g->hint[0] << 16 | (uint64_t)(unsigned char)g->hint[1] << 24;
+    uint64_t h = (g->key_hash ^ (uint64_t)(uintptr_t)g->posts ^ flags << 32) * 0x9E3779B97F4A7C15u;
+    return h ^ h >> 32;
+}
+
 /* The first mention before i of st[i]'s signature, else (size_t)-1, entering i in the table of
  * mention indices + 1 (open addressing, cap a power of two over twice the mentions). */
 static size_t find_twin(size_t *table, size_t cap, const mention_state *st, size_t i)
 {
     const reading_sig *g = &st[i].sig;
-    size_t h = (size_t)((g->key_hash ^ (uint64_t)(uintptr_t)g->posts * 0x9E3779B97F4A7C15u) + g->cue) & (cap - 1);
+    size_t h = (size_t)sig_hash(g) & (cap - 1);
     for (; table[h]; h = (h + 1) & (cap - 1))
         if (same_sig(&st[table[h] - 1].sig, g))
             return table[h] - 1;
@@ -789,8 +798,8 @@ static size_t find_twin(size_t *table, size_t cap, const mention_state *st, size
 
 #define PREFETCH_AHEAD 8
 
-/* The readings cache (resolver.h): direct-mapped by posting list, each slot owning a copy of the
- * candidates as build_candidates made them for a plain mention. */
+/* The readings cache (resolver.h): direct-mapped by signature, each slot owning a copy of the
+ * candidates as build_candidates made them. */
 #define READINGS_SLOTS 4096
 #define READINGS_MAX_BYTES ((size_t)32 << 20)
 typedef struct {
@@ -822,10 +831,7 @@ void incmap_readings_cache_destroy(incmap_readings_cache *rc)
  * readings_keep. */
 static readings_slot *readings_slot_of(incmap_readings_cache *rc, const reading_sig *g)
 {
-    uint64_t h = ((uint64_t)(uintptr_t)g->posts + (uint64_t)g->cue * 8 + (uint64_t)g->acronym * 2 + (uint64_t)g->lowercase +
-                  (uint64_t)(unsigned char)g->hint[0] * 131 + (uint64_t)(unsigned char)g->hint[1]) *
-                 0x9E3779B97F4A7C15u;
-    readings_slot *sl = &rc->slot[(h >> 40) % READINGS_SLOTS];
+    readings_slot *sl = &rc->slot[sig_hash(g) % READINGS_SLOTS];
     if (sl->c && !same_sig(&sl->sig, g)) {
         rc->bytes -= sl->n * sizeof *sl->c; /* another name's: replaced */
         free(sl->c);
