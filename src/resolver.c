@@ -139,31 +139,50 @@ typedef struct {
     size_t win_lo, win_hi; /* the anchors it was last scored against */
 } mention_state;
 
+/* The countries an article names, and how strongly. Asked about for every reading of every
+ * name (thousands at world scale), so the usual codes, two capitals, are found by table. */
+#define COUNTRIES_MAX 64
 typedef struct {
-    char cc[3];
-    double weight;
-} country_count;
+    struct {
+        char cc[3];
+        double weight;
+    } c[COUNTRIES_MAX];
+    size_t n;
+    uint8_t at[26 * 26]; /* of a code in capitals: its index in c + 1, 0 for none */
+} countries_named;
 
-static double country_weight(const country_count *cs, size_t n, const char *cc)
+static int country_slot(const char *cc)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!memcmp(cs[i].cc, cc, 2))
-            return cs[i].weight;
+    unsigned a = (unsigned char)cc[0] - 'A', b = (unsigned char)cc[1] - 'A';
+    return a < 26 && b < 26 ? (int)(a * 26 + b) : -1;
+}
+
+static double country_weight(const countries_named *cs, const char *cc)
+{
+    int slot = country_slot(cc);
+    if (slot >= 0)
+        return cs->at[slot] ? cs->c[cs->at[slot] - 1].weight : 0;
+    for (size_t i = 0; i < cs->n; i++)
+        if (!memcmp(cs->c[i].cc, cc, 2))
+            return cs->c[i].weight;
     return 0;
 }
 
-static void add_country(country_count *cs, size_t *n, size_t cap, const char *cc, double w)
+static void add_country(countries_named *cs, const char *cc, double w)
 {
-    for (size_t i = 0; i < *n; i++)
-        if (!memcmp(cs[i].cc, cc, 2)) {
-            cs[i].weight += w;
+    for (size_t i = 0; i < cs->n; i++)
+        if (!memcmp(cs->c[i].cc, cc, 2)) {
+            cs->c[i].weight += w;
             return;
         }
-    if (*n < cap) {
-        memcpy(cs[*n].cc, cc, 2);
-        cs[*n].cc[2] = 0;
-        cs[*n].weight = w;
-        (*n)++;
+    if (cs->n < COUNTRIES_MAX) {
+        memcpy(cs->c[cs->n].cc, cc, 2);
+        cs->c[cs->n].cc[2] = 0;
+        cs->c[cs->n].weight = w;
+        int slot = country_slot(cc);
+        if (slot >= 0)
+            cs->at[slot] = (uint8_t)(cs->n + 1);
+        cs->n++;
     }
 }
 
@@ -422,14 +441,15 @@ static double far_apart_km(double lat1, double lon1, double lat2, double lon2)
  * geodesic distance on both sides: the ellipsoid's radii of curvature lie between a(1 - e^2) =
  * 6335.44 km (the meridian at the equator) and a / sqrt(1 - e^2) = 6399.59 km (the poles), so a
  * path between the two points is at least KM_PER_RADIAN_MIN and the geodesic at most
- * KM_PER_RADIAN_MAX per radian. The margins cover rounding many times over. */
+ * KM_PER_RADIAN_MAX per radian. The margins cover rounding many times over. cos1 and cos2 are the
+ * cosines of the latitudes, which the walk through the anchors has at hand. */
 #define KM_PER_RADIAN_MIN 6335.0
 #define KM_PER_RADIAN_MAX 6400.0
-static double central_angle(double lat1, double lon1, double lat2, double lon2)
+static double central_angle(double lat1, double lon1, double cos1, double lat2, double lon2, double cos2)
 {
     double p1 = lat1 * (M_PI / 180), p2 = lat2 * (M_PI / 180);
     double sp = sin((p2 - p1) / 2), sl = sin((lon2 - lon1) * (M_PI / 360));
-    double h = sp * sp + cos(p1) * cos(p2) * sl * sl;
+    double h = sp * sp + cos1 * cos2 * sl * sl;
     return 2 * asin(fmin(1.0, sqrt(h)));
 }
 
@@ -439,7 +459,7 @@ static int closer_than(incmap_gazetteer *gz, const incmap_gz_record *x, const in
 {
     if (fabs((double)x->lat - y->lat) * 110 >= km)
         return 0;
-    double angle = central_angle(x->lat, x->lon, y->lat, y->lon);
+    double angle = central_angle(x->lat, x->lon, cos(x->lat * (M_PI / 180)), y->lat, y->lon, cos(y->lat * (M_PI / 180)));
     if (angle * KM_PER_RADIAN_MIN >= km)
         return 0;
     if (angle * KM_PER_RADIAN_MAX < km)
@@ -470,8 +490,15 @@ typedef struct {
     uint64_t key_hash[2 * ANCHOR_WINDOW];
     size_t n, lo, hi;
     uint64_t adm1; /* bit k: a[k] is an ADM1 */
+    uint64_t adm1_codes; /* bit adm1_bit(code) set for each ADM1's code: most readings have none */
     double lon_min, lon_max, cos_min; /* of a[0 .. n) */
 } anchor_window;
+
+/* A bit for an admin1 code (its string's offset), to rule out most readings' codes at once. */
+static uint64_t adm1_bit(uint32_t admin1_off)
+{
+    return (uint64_t)1 << ((admin1_off * 0x9E3779B1u) >> 26);
+}
 
 static void window_slide(anchor_window *w, const anchor *anchors, size_t lo, size_t hi)
 {
@@ -491,6 +518,7 @@ static void window_slide(anchor_window *w, const anchor *anchors, size_t lo, siz
     w->lo = lo;
     w->hi = hi;
     w->adm1 = 0;
+    w->adm1_codes = 0;
     w->lon_min = 180;
     w->lon_max = -180;
     w->cos_min = 1;
@@ -499,6 +527,8 @@ static void window_slide(anchor_window *w, const anchor *anchors, size_t lo, siz
         w->lon[k] = w->a[k]->rec->lon;
         w->key_hash[k] = w->a[k]->key_hash;
         w->adm1 |= (uint64_t)(w->a[k]->adm1 != 0) << k;
+        if (w->a[k]->adm1)
+            w->adm1_codes |= adm1_bit(w->a[k]->rec->admin1_off);
         if (w->lon[k] < w->lon_min)
             w->lon_min = w->lon[k];
         if (w->lon[k] > w->lon_max)
@@ -550,7 +580,8 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
 {
     const incmap_gz_record *r = c->rec;
     uint64_t inside = 0;
-    uint64_t adm1 = c->fclass != 'A' && c->admin1_off ? w->adm1 : 0; /* what inside_anchor asks of c */
+    /* what inside_anchor asks of c */
+    uint64_t adm1 = c->fclass != 'A' && c->admin1_off && (w->adm1_codes & adm1_bit(c->admin1_off)) ? w->adm1 : 0;
     for (uint64_t m = adm1; m; m &= m - 1) {
         size_t k = (size_t)__builtin_ctzll(m);
         if (w->a[k]->key_hash != key_hash && inside_anchor(c, w->a[k])) {
@@ -593,7 +624,7 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
             if (d < ceiling)
                 ceiling = d;
         } else {
-            double angle = central_angle(lat, lon, w->lat[k], w->lon[k]);
+            double angle = central_angle(lat, lon, cos_lat, w->lat[k], w->lon[k], a->cos_lat);
             floor_km[n_wait] = angle * KM_PER_RADIAN_MIN;
             wait[n_wait++] = a->rec;
             if (angle * KM_PER_RADIAN_MAX < ceiling)
@@ -617,7 +648,7 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
 }
 
 /* Each candidate's fixed score: its base and the countries the article names. */
-static void score_countries(mention_state *st, size_t n, const country_count *countries, size_t n_countries)
+static void score_countries(mention_state *st, size_t n, const countries_named *countries)
 {
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
@@ -628,14 +659,14 @@ static void score_countries(mention_state *st, size_t n, const country_count *co
          * articles name the countries of their actors and visitors, not of every town. */
         int in_named = 0;
         for (size_t k = 0; k < s->n && !in_named; k++)
-            in_named = country_weight(countries, n_countries, s->c[k].cc) > 0;
+            in_named = country_weight(countries, s->c[k].cc) > 0;
         for (size_t k = 0; k < s->n; k++) {
             cand *c = &s->c[k];
             c->fixed = c->base;
-            double cw = country_weight(countries, n_countries, c->cc);
+            double cw = country_weight(countries, c->cc);
             if (cw > 0)
                 c->fixed += 0.25 * (cw >= 2 ? 1.0 : cw / 2);
-            else if (n_countries && !(c->size & SIZE_COUNTRY))
+            else if (countries->n && !(c->size & SIZE_COUNTRY))
                 c->fixed -= notable(c, in_named) ? 0.10 : 0.30;
         }
     }
@@ -948,8 +979,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
                              incmap_error *err)
 {
     mention_state *st = calloc(n ? n : 1, sizeof *st);
-    country_count countries[64] = {{{0}, 0}};
-    size_t n_countries = 0;
+    countries_named countries = {.n = 0};
     anchor *anchors = calloc(n ? n : 1, sizeof *anchors);
     size_t twins_cap = 64;
     while (twins_cap < 2 * n)
@@ -981,17 +1011,17 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
         }
         pick(s);
         if (s->best != (size_t)-1 && !m->fuzzy && incmap_is_country_code(s->c[s->best].rec->fcode))
-            add_country(countries, &n_countries, 64, s->c[s->best].rec->cc, 1.0);
+            add_country(&countries, s->c[s->best].rec->cc, 1.0);
     }
     /* Demonyms ("malien", "burkinabè") name a country too, with less weight. */
     const incmap_wordlist *dem = incmap_lexicon_list(r->lex, r->lang, "demonyms");
     for (size_t i = 0; i < r->toks->n; i++) {
         const char *cc = incmap_wordlist_get_tok(dem, r->toks, i);
         if (cc && strlen(cc) == 2)
-            add_country(countries, &n_countries, 64, cc, 0.5);
+            add_country(&countries, cc, 0.5);
     }
 
-    score_countries(st, n, countries, n_countries);
+    score_countries(st, n, &countries);
     if (score_pass(st, n, NULL, 0, r->gz) != INCMAP_OK) {
         rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
         goto out;
@@ -1067,7 +1097,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
         const cand *b = s->best != (size_t)-1 ? &s->c[s->best] : NULL;
         const cand *r2 = s->second != (size_t)-1 ? &s->c[s->second] : NULL;
         int ok = b && b->score >= ACCEPT;
-        if (ok && ms[i].fuzzy && !(country_weight(countries, n_countries, b->rec->cc) > 0 ||
+        if (ok && ms[i].fuzzy && !(country_weight(&countries, b->rec->cc) > 0 ||
                                    (b->near_km >= 0 && b->near_km < 300)))
             ok = 0; /* a spelling variant needs the article's context to back it */
         if (ms[i].unknown) {
@@ -1086,7 +1116,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
                 incmap_buf_puts(&why, ", pop ");
                 incmap_buf_put_uint(&why, b->rec->population);
             }
-            double cw = country_weight(countries, n_countries, b->rec->cc);
+            double cw = country_weight(&countries, b->rec->cc);
             if (cw > 0) {
                 incmap_buf_puts(&why, ", country ");
                 incmap_buf_append(&why, b->rec->cc, strnlen(b->rec->cc, sizeof b->rec->cc));
