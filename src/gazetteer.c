@@ -25,6 +25,15 @@ typedef struct {
     char name[120], feature_class[2], feature_code[11], country[3], admin1[100], admin2[100];
 } details_entry;
 
+/* The names of admin areas by code ("ML.06", "ML.06.0601"), for the details: a handful of areas
+ * hold most places named, and looking the name up with the place (a join on a concatenated code)
+ * tripled the cost of a place's first look-up. Direct-mapped by the code's hash. */
+#define ADMIN_NAMES_CACHE 1024
+typedef struct {
+    char code[48]; /* "" empty; admin1 and admin2 codes differ by their dots */
+    char name[100];
+} admin_name_entry;
+
 /* Geodesic distances between entries (incmap_gazetteer_distance_km), direct-mapped by the pair
  * of records: entries of the mapped index, stable while the gazetteer is open. */
 #define DISTANCE_CACHE 65536
@@ -77,11 +86,13 @@ struct incmap_gazetteer {
      * they only remember answers */
     answer_entry *probes, *spelling;
     details_entry *cache; /* DETAILS_CACHE entries, or NULL */
+    admin_name_entry *admin_names; /* ADMIN_NAMES_CACHE entries, allocated with cache; NULL: none */
     distance_entry *distances; /* DISTANCE_CACHE entries, allocated on first use; NULL: none */
     struct geod_geodesic geod; /* WGS84, set up on first use (geod_ready) */
     int geod_ready;
     sqlite3 *db;
     sqlite3_stmt *details, *admin1_of;
+    sqlite3_stmt *admin_name[2]; /* an admin1 and an admin2 area's name by its code */
     sqlite3_stmt *country; /* prepared on first use by incmap_gazetteer_country */
     const unsigned char *map;
     size_t map_len;
@@ -278,10 +289,19 @@ incmap_gazetteer *incmap_gazetteer_open(const char *path, incmap_error *err)
         u += (*c == '?' || *c == '#' || *c == '%') ? sprintf(u, "%%%02X", (unsigned char)*c) : sprintf(u, "%c", *c);
     sprintf(u, "?mode=ro&immutable=1");
     snprintf(idx_path, n + 8, "%s.idx", path);
-    if (sqlite3_open_v2(uri, &g->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+    /* NOMUTEX: a context, and its gazetteer, is used by one thread at a time (incmap.h). */
+    if (sqlite3_open_v2(uri, &g->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
         incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: cannot open: %s", path, g->db ? sqlite3_errmsg(g->db) : "?");
         goto fail;
     }
+    /* Pages read in place from the file's mapping rather than copied by a read() each: the
+     * details of every distinct place are a random look-up in a file of gigabytes at world scale.
+     * SQLite caps the size at its build's limit (2 GB in Debian's). */
+    sqlite3_exec(g->db, "PRAGMA mmap_size = 1099511627776", NULL, NULL, NULL);
+    /* One read transaction, from the first query to the close, rather than one begun and ended
+     * around each look-up (a fifth of a look-up's cost): the file does not change (immutable). */
+    sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL);
     sqlite3_stmt *meta = NULL;
     char build_id[33] = "";
     int schema = -1;
@@ -326,12 +346,13 @@ incmap_gazetteer *incmap_gazetteer_open(const char *path, incmap_error *err)
     g->spelling = calloc(SPELLING_CACHE, sizeof *g->spelling); /* NULL: run without a cache */
     g->probes = calloc(PROBE_CACHE, sizeof *g->probes);
     if (sqlite3_prepare_v2(g->db,
-                           "SELECT p.name, p.fclass, p.fcode, p.country, coalesce(a1.name, ''), coalesce(a2.name, ''),"
-                           " p.lat, p.lon, p.population FROM place p"
-                           " LEFT JOIN admin1 a1 ON a1.code = p.country || '.' || p.admin1"
-                           " LEFT JOIN admin2 a2 ON a2.code = p.country || '.' || p.admin1 || '.' || p.admin2"
-                           " WHERE p.geonameid = ?1",
+                           "SELECT name, fclass, fcode, country, admin1, admin2, lat, lon, population FROM place"
+                           " WHERE geonameid = ?1",
                            -1, &g->details, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(g->db, "SELECT coalesce(name, '') FROM admin1 WHERE code = ?1", -1, &g->admin_name[0],
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(g->db, "SELECT coalesce(name, '') FROM admin2 WHERE code = ?1", -1, &g->admin_name[1],
+                           NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(g->db, "SELECT geonameid FROM place WHERE country = ?1 AND fcode = 'ADM1'", -1,
                            &g->admin1_of, NULL) != SQLITE_OK) {
         incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: not an incmap gazetteer (%s)", path, sqlite3_errmsg(g->db));
@@ -357,9 +378,12 @@ void incmap_gazetteer_close(incmap_gazetteer *g)
         return;
     sqlite3_finalize(g->details);
     sqlite3_finalize(g->admin1_of);
+    sqlite3_finalize(g->admin_name[0]);
+    sqlite3_finalize(g->admin_name[1]);
     sqlite3_finalize(g->country);
     sqlite3_close(g->db);
     free(g->cache);
+    free(g->admin_names);
     free(g->distances);
     free(g->spelling);
     free(g->probes);
@@ -507,11 +531,59 @@ static incmap_status details_from_cache(const details_entry *e, incmap_arena *ar
                : INCMAP_ERR_NOMEM;
 }
 
+/* The name of the admin1 area (level 0) or admin2 area (level 1) of a place of country cc and
+ * codes a1, a2 (NULL: none, SQL NULL), into the arena: "" when there is none, as a left join on
+ * the code "cc.a1" or "cc.a1.a2" gives. */
+static incmap_status admin_name(incmap_gazetteer *g, int level, const char *cc, const char *a1, const char *a2,
+                                incmap_arena *arena, const char **out, incmap_error *err)
+{
+    *out = "";
+    if (!cc || !a1 || (level && !a2))
+        return INCMAP_OK; /* a NULL part: a NULL code, which no row has */
+    char code[256];
+    const char *parts[3] = {cc, a1, a2};
+    int n = 0;
+    for (int k = 0; k <= level + 1; k++) { /* "cc.a1" or "cc.a1.a2" */
+        size_t len = strlen(parts[k]);
+        if (len + (size_t)n + 2 > sizeof code)
+            return INCMAP_OK; /* no gazetteer code is that long */
+        if (k)
+            code[n++] = '.';
+        memcpy(code + n, parts[k], len);
+        n += (int)len;
+    }
+    code[n] = 0;
+    admin_name_entry *e = NULL;
+    if (g->admin_names && (size_t)n < sizeof e->code) {
+        e = &g->admin_names[incmap_hash(code, (size_t)n, 5) % ADMIN_NAMES_CACHE];
+        if (!strcmp(e->code, code)) {
+            *out = incmap_arena_strdup(arena, e->name);
+            return *out ? INCMAP_OK : incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+        }
+    }
+    sqlite3_stmt *st = g->admin_name[level];
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, code, n, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = col(st, 0, arena);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return incmap_fail(err, INCMAP_ERR_DB, "%s: admin area %s: %s", g->path, code, sqlite3_errmsg(g->db));
+    if (!*out)
+        return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+    if (e && cache_put(e->name, sizeof e->name, *out))
+        memcpy(e->code, code, (size_t)n + 1);
+    return INCMAP_OK;
+}
+
 incmap_status incmap_gazetteer_details(incmap_gazetteer *g, int64_t id, incmap_arena *arena, incmap_gz_details *out,
                                        incmap_error *err)
 {
-    if (!g->cache)
-        g->cache = calloc(DETAILS_CACHE, sizeof *g->cache); /* NULL: run without a cache */
+    if (!g->cache) { /* NULL: run without a cache */
+        g->cache = calloc(DETAILS_CACHE, sizeof *g->cache);
+        g->admin_names = calloc(ADMIN_NAMES_CACHE, sizeof *g->admin_names);
+    }
     details_entry *e = g->cache ? &g->cache[(uint64_t)id % DETAILS_CACHE] : NULL;
     if (e && e->geonameid == id && id)
         return details_from_cache(e, arena, out) == INCMAP_OK ? INCMAP_OK
@@ -531,14 +603,24 @@ incmap_status incmap_gazetteer_details(incmap_gazetteer *g, int64_t id, incmap_a
     out->feature_class = col(st, 1, arena);
     out->feature_code = col(st, 2, arena);
     out->country = col(st, 3, arena);
-    out->admin1 = col(st, 4, arena);
-    out->admin2 = col(st, 5, arena);
+    /* the area codes (NULL for SQL NULL: no area), which the areas' names replace below */
+    int nulls = (sqlite3_column_type(st, 3) == SQLITE_NULL) | (sqlite3_column_type(st, 4) == SQLITE_NULL) << 1 |
+                (sqlite3_column_type(st, 5) == SQLITE_NULL) << 2;
+    const char *a1 = col(st, 4, arena), *a2 = col(st, 5, arena);
     out->lat = sqlite3_column_double(st, 6);
     out->lon = sqlite3_column_double(st, 7);
     out->population = sqlite3_column_int64(st, 8);
     sqlite3_reset(st);
-    if (!out->name || !out->feature_class || !out->feature_code || !out->country || !out->admin1 || !out->admin2)
+    if (!out->name || !out->feature_class || !out->feature_code || !out->country || !a1 || !a2)
         return incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
+    const char *cc = nulls & 1 ? NULL : out->country;
+    a1 = nulls & 2 ? NULL : a1;
+    a2 = nulls & 4 ? NULL : a2;
+    incmap_status ar = admin_name(g, 0, cc, a1, a2, arena, &out->admin1, err);
+    if (ar == INCMAP_OK)
+        ar = admin_name(g, 1, cc, a1, a2, arena, &out->admin2, err);
+    if (ar != INCMAP_OK)
+        return ar;
     if (e) {
         e->geonameid = 0;
         if (cache_put(e->name, sizeof e->name, out->name) &&
