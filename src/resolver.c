@@ -29,19 +29,19 @@ double incmap_distance_km(const struct geod_geodesic *g, double lat1, double lon
     return s12 / 1000.0;
 }
 
-/* strcmp(fcode, code) == 0, inlined: candidates are classified by the hundred per name. */
-static inline int code_is(const char *fcode, const char *code)
+/* Whether a record's feature code (8 bytes, zero-padded) is code (a literal of up to 7 letters),
+ * by one comparison of words: candidates are classified by the hundred per name. */
+static inline int code_is(const char fcode[8], const char *code)
 {
-    size_t i = 0;
-    for (; code[i]; i++)
-        if (fcode[i] != code[i])
-            return 0;
-    return fcode[i] == 0;
+    uint64_t a, b = 0;
+    memcpy(&a, fcode, 8);
+    memcpy(&b, code, strlen(code));
+    return a == b;
 }
 
 int incmap_is_country_code(const char *fcode)
 {
-    return (fcode[0] == 'P' && fcode[1] == 'C' && fcode[2] == 'L') || code_is(fcode, "TERR");
+    return (fcode[0] == 'P' && fcode[1] == 'C' && fcode[2] == 'L') || (fcode[0] == 'T' && !strcmp(fcode, "TERR"));
 }
 
 static int is_adm(const incmap_gz_record *r, const char *level)
@@ -50,10 +50,10 @@ static int is_adm(const incmap_gz_record *r, const char *level)
 }
 
 /* What kind of thing a news text most often means by a name, before any context. */
-static double feature_prior(const incmap_gz_record *r)
+static double feature_prior(const incmap_gz_record *r, int country)
 {
     const char *c = r->fcode;
-    if (incmap_is_country_code(c))
+    if (country)
         return 1.0;
     if (r->fclass == 'P') {
         if (code_is(c, "PPLC"))
@@ -188,16 +188,24 @@ static void add_country(countries_named *cs, const char *cc, double w)
 
 static void pick(mention_state *s)
 {
-    s->best = s->second = (size_t)-1;
+    size_t best = (size_t)-1, second = (size_t)-1;
+    double best_score = -INFINITY, second_score = -INFINITY;
+    uint32_t best_id = 0;
     for (size_t i = 0; i < s->n; i++) {
-        if (s->best == (size_t)-1 || s->c[i].score > s->c[s->best].score ||
-            (s->c[i].score == s->c[s->best].score && s->c[i].geonameid < s->c[s->best].geonameid)) {
-            s->second = s->best;
-            s->best = i;
-        } else if (s->second == (size_t)-1 || s->c[i].score > s->c[s->second].score) {
-            s->second = i;
+        const cand *c = &s->c[i];
+        if (best == (size_t)-1 || c->score > best_score || (c->score == best_score && c->geonameid < best_id)) {
+            second = best;
+            second_score = best_score;
+            best = i;
+            best_score = c->score;
+            best_id = c->geonameid;
+        } else if (second == (size_t)-1 || c->score > second_score) {
+            second = i;
+            second_score = c->score;
         }
     }
+    s->best = best;
+    s->second = second;
 }
 
 static const char *direction_before(const incmap_resolver *r, const incmap_mention *m)
@@ -906,7 +914,7 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
         s->n = kept->n;
         return INCMAP_OK;
     }
-    s->c = calloc(np ? np : 1, sizeof *s->c);
+    s->c = malloc((np ? np : 1) * sizeof *s->c); /* every field a pass reads is set below or by it */
     if (!s->c)
         return INCMAP_ERR_NOMEM;
     for (size_t k2 = 0; k2 < np; k2++) {
@@ -926,13 +934,14 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
         c->admin1_off = rec->admin1_off;
         memcpy(c->cc, rec->cc, 2);
         c->fclass = rec->fclass;
-        c->size = (incmap_is_country_code(rec->fcode) ? SIZE_COUNTRY : 0) | (rec->population >= 100000 ? SIZE_CITY : 0) |
+        int country = incmap_is_country_code(rec->fcode);
+        c->size = (country ? SIZE_COUNTRY : 0) | (rec->population >= 100000 ? SIZE_CITY : 0) |
                   (rec->population >= 5000 || (rec->population >= 1000 && !memcmp(rec->fcode, "PPLA", 4)) ? SIZE_TOWN
                                                                                                           : 0);
         c->kind = m->posts[k2].kind;
-        c->base = feature_prior(rec) + name_quality(c->kind);
+        c->base = feature_prior(rec, country) + name_quality(c->kind);
         /* A country's name means the country: "Togo" is not the village of Togo. */
-        if (incmap_is_country_code(rec->fcode) && !(c->kind & INCMAP_NAME_FUZZY))
+        if (country && !(c->kind & INCMAP_NAME_FUZZY))
             c->base += 0.5;
         if (rec->population) /* log10(1) adds nothing: most places carry no population */
             c->base += 0.12 * fmin(1.0, log10((double)rec->population + 1) / 7.0);
@@ -940,35 +949,39 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
             c->base += memcmp(m->country_hint, rec->cc, 2) == 0 ? 0.6 : -0.6;
         if ((m->cue == CUE_ADM1 && is_adm(rec, "ADM1")) || (m->cue == CUE_ADM2 && is_adm(rec, "ADM2")) ||
             (m->cue == CUE_ADM3 && rec->fclass == 'A' && !is_adm(rec, "ADM1")) ||
-            (m->cue == CUE_COUNTRY && incmap_is_country_code(rec->fcode)))
+            (m->cue == CUE_COUNTRY && country))
             c->base += 0.5;
         else if (m->cue == CUE_PPL && rec->fclass == 'P')
             c->base += 0.15;
         c->score = c->base;
         /* Acronyms in capitals ("RNI", "ONU", "CAN") are organisations far more often than
          * places; only a place's own main name counts. */
-        if (s->sig.acronym && !incmap_is_country_code(rec->fcode) &&
+        if (s->sig.acronym && !country &&
             (!(c->kind & INCMAP_NAME_MAIN) || rec->population < 1000))
             c->base -= 1.0;
         /* A word the article also writes in lower case is a common word ("Grâce", "Conseil"). */
-        if (s->sig.lowercase && !incmap_is_country_code(rec->fcode))
+        if (s->sig.lowercase && !country)
             c->base -= 0.3;
     }
     /* "Ségou" alone is the town, not the region or cercle named after it: an admin area
      * loses to a town of the same name near it unless a cue asked for the area. */
-    for (size_t a = 0; a < s->n; a++) {
+    uint16_t towns[MAX_CANDIDATES]; /* the readings that are towns by their own name */
+    size_t n_towns = 0;
+    for (size_t p = 0; p < s->n && m->cue != CUE_ADM1 && m->cue != CUE_ADM2 && m->cue != CUE_ADM3; p++)
+        if (s->c[p].fclass == 'P' && (s->c[p].kind & (INCMAP_NAME_MAIN | INCMAP_NAME_CURATED)))
+            towns[n_towns++] = (uint16_t)p;
+    for (size_t a = 0; a < s->n && n_towns; a++) {
         cand *c = &s->c[a];
-        if (c->fclass != 'A' || (c->size & SIZE_COUNTRY) || m->cue == CUE_ADM1 || m->cue == CUE_ADM2 ||
-            m->cue == CUE_ADM3)
+        if (c->fclass != 'A' || (c->size & SIZE_COUNTRY))
             continue;
-        for (size_t p = 0; p < s->n; p++)
-            if (s->c[p].fclass == 'P' && !memcmp(s->c[p].cc, c->cc, 2) &&
-                (s->c[p].kind & (INCMAP_NAME_MAIN | INCMAP_NAME_CURATED)) &&
-                closer_than(r->gz, s->c[p].rec, c->rec, 150)) {
+        for (size_t t = 0; t < n_towns; t++) {
+            const cand *p = &s->c[towns[t]];
+            if (!memcmp(p->cc, c->cc, 2) && closer_than(r->gz, p->rec, c->rec, 150)) {
                 c->base -= 0.3;
                 c->score = c->base;
                 break;
             }
+        }
     }
     if (kept)
         readings_keep(r->readings, kept, &g, s->c, s->n);
