@@ -20,8 +20,35 @@ void incmap_doc_destroy(incmap_doc *doc)
     free(doc);
 }
 
+/* The gazetteer details of the entries an article's places name, by geonameid: an article names
+ * the same few places again and again, and each look-up copies six strings into the arena,
+ * which the places may as well share (the arena owns them all). Open addressing over a power
+ * of two slots, at least twice the places; id 0: an empty slot. */
+typedef struct {
+    int64_t id;
+    incmap_gz_details d;
+} details_memo;
+
+static incmap_status article_details(incmap_ctx *ctx, details_memo *memo, size_t mask, int64_t id, incmap_arena *a,
+                                     incmap_gz_details *out, incmap_error *err)
+{
+    size_t j = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ULL >> 32) & mask;
+    while (memo[j].id && memo[j].id != id)
+        j = (j + 1) & mask;
+    if (id && memo[j].id == id) {
+        *out = memo[j].d;
+        return INCMAP_OK;
+    }
+    incmap_status st = incmap_gazetteer_details(ctx->gz, id, a, out, err);
+    if (st == INCMAP_OK && id) {
+        memo[j].id = id;
+        memo[j].d = *out;
+    }
+    return st;
+}
+
 static void fill_place(incmap_ctx *ctx, incmap_doc *doc, const incmap_mention *m, const incmap_resolution *r,
-                       incmap_place *p, incmap_error *err)
+                       details_memo *memo, size_t mask, incmap_place *p, incmap_error *err)
 {
     incmap_arena *a = doc->priv->arena;
     const incmap_text *t = &doc->priv->text;
@@ -36,7 +63,7 @@ static void fill_place(incmap_ctx *ctx, incmap_doc *doc, const incmap_mention *m
     p->name = p->feature_code = p->country = p->admin1 = p->admin2 = p->fallback_name = "";
     const incmap_gz_record *rec = r->rec ? r->rec : r->fallback;
     incmap_gz_details d;
-    if (!rec || incmap_gazetteer_details(ctx->gz, rec->geonameid, a, &d, err) != INCMAP_OK)
+    if (!rec || article_details(ctx, memo, mask, rec->geonameid, a, &d, err) != INCMAP_OK)
         return;
     p->has_coords = 1;
     p->lat = d.lat;
@@ -126,11 +153,20 @@ incmap_doc *incmap_geocode(incmap_ctx *ctx, const char *bytes, size_t len, const
     doc->sentences = incmap_arena_alloc(a, (pv->toks.n_sent ? pv->toks.n_sent : 1) * sizeof *doc->sentences);
     if (!doc->places || !doc->sentences)
         goto nomem;
+    size_t slots = 16;
+    while (slots < 2 * ms.n)
+        slots *= 2;
+    details_memo *memo = calloc(slots, sizeof *memo);
+    if (!memo)
+        goto nomem;
     for (size_t i = 0; i < ms.n; i++) {
-        fill_place(ctx, doc, &ms.v[i], &res[i], &doc->places[i], err);
-        if (!doc->places[i].text || !doc->places[i].why)
+        fill_place(ctx, doc, &ms.v[i], &res[i], memo, slots - 1, &doc->places[i], err);
+        if (!doc->places[i].text || !doc->places[i].why) {
+            free(memo);
             goto nomem;
+        }
     }
+    free(memo);
     doc->n_places = ms.n;
     for (size_t i = 0; i < pv->toks.n_sent; i++) {
         doc->sentences[i].start = incmap_text_input_offset(&pv->text, pv->toks.sent[i].start);

@@ -386,6 +386,7 @@ typedef struct {
 static size_t find_numbers(const coder *c, size_t first, size_t end, const incmap_date_hit *dh, size_t nd,
                            number *out)
 {
+    const incmap_tokens *t = c->in->toks;
     size_t n = 0;
     for (size_t i = first; i < end && n < MAX_FIGS;) {
         int in_date = 0;
@@ -393,11 +394,13 @@ static size_t find_numbers(const coder *c, size_t first, size_t end, const incma
             in_date |= i >= dh[k].tok_first && i < dh[k].tok_end;
         long v;
         size_t nx;
+        /* a number opens with digits or a word of the numbers list: most words are asked no further */
         if (!in_date && is_word(c, i) &&
-            incmap_number_at(c->lists.numbers, c->in->text, c->in->toks, i, end, &v, &nx)) {
+            ((t->tok[i].flags & INCMAP_TOK_NUM) || incmap_wordlist_may_start(c->lists.numbers, t, i)) &&
+            incmap_number_at(c->lists.numbers, c->in->text, t, i, end, &v, &nx)) {
             size_t f;
-            int article = v == 1 && !(c->in->toks->tok[i].flags & INCMAP_TOK_NUM) && i > first &&
-                          incmap_phrase_before(c->lists.article_before_one, c->in->text, c->in->toks, i, first, &f);
+            int article = v == 1 && !(t->tok[i].flags & INCMAP_TOK_NUM) && i > first &&
+                          incmap_phrase_before(c->lists.article_before_one, c->in->text, t, i, first, &f);
             out[n++] = (number){i, v, 0, article};
             i = nx;
         } else {

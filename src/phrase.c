@@ -90,6 +90,15 @@ const char *incmap_phrase_before(const incmap_wordlist *w, const char *text, con
     int maxw = incmap_wordlist_max_words(w);
     size_t j = i, words = 0;
     const char *best = NULL;
+    /* A phrase that ends at i ends with its last word before i (past the joiners that follow an
+     * elided word), which must then be a key of w or a word inside one; the marks mostly answer
+     * that it is neither, and the starts need not be tried. */
+    size_t last = i;
+    while (last > begin && !(t->tok[last - 1].flags & INCMAP_TOK_WORD) && incmap_tok_is_joiner(text, t, last - 1))
+        last--;
+    if (last == begin || !(t->tok[last - 1].flags & INCMAP_TOK_WORD) ||
+        !(incmap_wordlist_may_hold(w, t, last - 1) || incmap_wordlist_may_continue(w, t, last - 1)))
+        return NULL;
     /* Try every start up to maxw words back; keep the longest phrase that ends at i. */
     while (j > begin && (int)words < maxw) {
         j--;

@@ -60,16 +60,6 @@ static size_t word_before(const incmap_tokens *t, size_t i, int k)
     return (size_t)-1;
 }
 
-/* The value of the lexicon phrase that ends just before token i in its sentence, or NULL. */
-static const char *phrase_before(const char *text, const incmap_tokens *t, size_t i, const incmap_wordlist *w)
-{
-    size_t begin = i;
-    while (begin > 0 && i - begin < 16 && t->tok[begin - 1].sentence == t->tok[i].sentence)
-        begin--;
-    size_t first;
-    return incmap_phrase_before(w, text, t, i, begin, &first);
-}
-
 /* The value of the lexicon phrase that starts right after token last in its sentence, or NULL:
  * English puts the cue after the name ("the Gao region"). */
 static const char *phrase_after(const char *text, const incmap_tokens *t, size_t last, const incmap_wordlist *w)
@@ -135,7 +125,25 @@ typedef struct {
     /* surnames of people seen so far ("Zuma" after "Jacob Zuma"), as token norms */
     const char **people;
     size_t n_people, cap_people;
+    /* where phrases before token begin_of may start (phrase_before), found once for the lists
+     * asked about the same word; begin_of -1: none yet */
+    size_t begin_of, begin;
 } scan;
+
+/* The value of the lexicon phrase that ends just before token i in its sentence, or NULL. */
+static const char *phrase_before(scan *s, size_t i, const incmap_wordlist *w)
+{
+    const incmap_tokens *t = s->t;
+    if (s->begin_of != i) {
+        size_t begin = i;
+        while (begin > 0 && i - begin < 16 && t->tok[begin - 1].sentence == t->tok[i].sentence)
+            begin--;
+        s->begin_of = i;
+        s->begin = begin;
+    }
+    size_t first;
+    return incmap_phrase_before(w, s->text, t, i, s->begin, &first);
+}
 
 static int is_person_word(const scan *s, size_t i)
 {
@@ -258,7 +266,7 @@ static int names_country(const incmap_gazetteer *gz, const incmap_mention *m)
 static size_t person_at(scan *s, size_t i)
 {
     const incmap_tokens *t = s->t;
-    int titled = phrase_before(s->text, t, i, s->titles) != NULL;
+    int titled = phrase_before(s, i, s->titles) != NULL;
     int given = incmap_wordlist_get_tok(s->given, t, i) != NULL;
     size_t j = i, last = (size_t)-1;
     if (!titled && !given)
@@ -433,7 +441,8 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
               .username_after = incmap_lexicon_list(lex, tg->lang, "username_after"),
               .demonyms = incmap_lexicon_list(lex, tg->lang, "demonyms"),
               .nationalities = incmap_lexicon_list(lex, tg->lang, "nationalities"),
-              .numbers = incmap_lexicon_list(lex, tg->lang, "numbers")};
+              .numbers = incmap_lexicon_list(lex, tg->lang, "numbers"),
+              .begin_of = (size_t)-1};
     incmap_status rc = INCMAP_OK;
     incmap_buf key = {0};
     size_t first_mention = out->n;
@@ -454,7 +463,7 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
             continue;
         }
         /* "le restaurant La Terrasse", "l'hôtel Radisson Blu": a venue's name, not a place. */
-        if (phrase_before(text, t, i, s.venues)) {
+        if (phrase_before(&s, i, s.venues)) {
             while (i + 1 < t->n && next_word(text, t, i) != (size_t)-1 && is_cap(t, next_word(text, t, i)))
                 i = next_word(text, t, i);
             continue;
@@ -462,7 +471,7 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
         size_t nlen = t->tok[i].norm_len;
         incmap_mention m = {0};
         size_t best = (size_t)-1;
-        if (phrase_before(text, t, i, s.unknown_cues) && !incmap_wordlist_get_tok(s.stop, t, i)) {
+        if (phrase_before(&s, i, s.unknown_cues) && !incmap_wordlist_get_tok(s.stop, t, i)) {
             /* "le village de Djongue Bambara": the whole capitalised run is the place, whether
              * or not the gazetteer knows it; no guessing from its parts. */
             best = i;
@@ -542,7 +551,7 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
             /* "à Djignandjoaga, dans le nord du Togo": an unknown name after a locative word is
              * kept only if the sentence names an area to fall back on (decided after resolution). */
             if (best == (size_t)-1 && !common && !(t->tok[i].flags & (INCMAP_TOK_UPPER | INCMAP_TOK_SENT_START)) &&
-                nlen >= 4 && phrase_before(text, t, i, s.locatives)) {
+                nlen >= 4 && phrase_before(&s, i, s.locatives)) {
                 best = i;
                 for (size_t j = next_word(text, t, i); j != (size_t)-1 && is_cap(t, j); j = next_word(text, t, j))
                     best = j;
@@ -582,7 +591,7 @@ incmap_status incmap_tagger_scan(const incmap_tagger *tg, const char *text, cons
             remember_person(&s, i);
             continue;
         }
-        const char *cue = phrase_before(text, t, i, s.cues);
+        const char *cue = phrase_before(&s, i, s.cues);
         if (!cue)
             cue = phrase_after(text, t, best, s.cues_after);
         m.tok_first = i;
@@ -625,8 +634,11 @@ const char *incmap_detect_language(const incmap_lexicon *lex, const incmap_token
     for (size_t i = 0; i < t->n && i < 5000; i++) {
         if (!is_word(t, i) || (marked && !t->tok[i].lex_word))
             continue;
+        /* the word's marks read once for all languages, when every list is recorded in them */
+        const incmap_word_marks *e = marked ? incmap_token_marks(words[0], t, i) : NULL;
         for (size_t l = 0; l < n_langs; l++)
-            hits[l] += (size_t)incmap_wordlist_has_tok(words[l], t, i);
+            hits[l] += e ? (size_t)incmap_wordlist_bit(words[l], e->keys)
+                         : (size_t)incmap_wordlist_has_tok(words[l], t, i);
     }
     const char *best = "fr";
     size_t best_hits = 0;

@@ -121,7 +121,17 @@ incmap_status incmap_text_decode(const char *bytes, size_t n, const char *name, 
     /* Pass 1: is it valid UTF-8 text? Remember the first invalid sequence and any binary byte. */
     size_t bad = (size_t)-1;
     for (size_t i = skip; i < n;) {
-        if (b[i] >= 0x20 && b[i] < 0x80) { /* printable ASCII, most of any article */
+        /* Printable ASCII, most of any article, eight bytes at a time: no byte has its high bit
+         * set, and each (below 0x80) reaches it when 0x60 is added only if it is 0x20 or more. */
+        const uint64_t high = 0x8080808080808080ULL;
+        for (uint64_t w; i + 8 <= n; i += 8) {
+            memcpy(&w, b + i, 8);
+            if ((w & high) || ((w + 0x6060606060606060ULL) & high) != high)
+                break;
+        }
+        if (i >= n)
+            break;
+        if (b[i] >= 0x20 && b[i] < 0x80) {
             i++;
             continue;
         }
@@ -409,11 +419,149 @@ static uint64_t put_latin1_key(incmap_buf *norm, const char *s, size_t n)
     return incmap_hash(key, len, 0);
 }
 
-/* How a word token's key is made: by its own folding (ASCII, Latin-1 words) or by
- * incmap_normalize (any other word). */
-typedef enum { KEY_NONE, KEY_ASCII, KEY_LATIN1, KEY_NORMALIZE } key_kind;
+/* What read_plain_word needs of a byte: 0 for anything but an ASCII letter or digit, else the
+ * byte in lower case and its class. */
+enum { AW_DIGIT = 0x100, AW_LOWER = 0x200, AW_UPPER = 0x400 };
+#define AW(c)                                                                                          \
+    ((c) >= '0' && (c) <= '9'   ? AW_DIGIT | (c)                                                       \
+     : (c) >= 'a' && (c) <= 'z' ? AW_LOWER | (c)                                                       \
+     : (c) >= 'A' && (c) <= 'Z' ? AW_UPPER | ((c) - 'A' + 'a')                                         \
+                                : 0)
+#define AW4(c) AW(c), AW((c) + 1), AW((c) + 2), AW((c) + 3)
+#define AW16(c) AW4(c), AW4((c) + 4), AW4((c) + 8), AW4((c) + 12)
+#define AW64(c) AW16(c), AW16((c) + 16), AW16((c) + 32), AW16((c) + 48)
+static const uint16_t ascii_word[256] = {AW64(0), AW64(64)}; /* bytes >= 0x80: 0 */
+#undef AW64
+#undef AW16
+#undef AW4
+#undef AW
 
-static int push_token(incmap_tokens *t, uint32_t start, uint32_t end, uint32_t flags, key_kind kind, const char *s)
+/* A word's key made as the word is read (read_plain_word): its length and hash. */
+typedef struct {
+    size_t len;
+    uint64_t hash;
+} plain_key;
+
+/* Reads the word at p[i..n) when its letters are ASCII or U+00C0..U+00FF (UTF-8 C3 80..C3 BF),
+ * as nearly all words of English, French and Spanish articles are: one pass classifies its
+ * letters, writes its key (folded as incmap_normalize and latin1_folded do) just past the keys
+ * in norm, without taking it in, and hashes it, where the general reading takes three. Each
+ * letter folds to at most its own bytes. Returns the end of the word and sets *flags and *key;
+ * 0 when the word goes on with another letter ("Łódź") or norm lacks the room, for the general
+ * reading to do (the room: tokenize reserves a key's worth of bytes for the whole text). */
+static size_t read_plain_word(incmap_buf *norm, const unsigned char *p, size_t i, size_t n, uint32_t *flags,
+                              plain_key *key)
+{
+    if (norm->oom || norm->len + (n - i) >= norm->cap)
+        return 0;
+    char *out = norm->s + norm->len;
+    size_t len = 0;
+    uint64_t h = incmap_hash_start(0);
+    unsigned seen = 0;
+    size_t j = i;
+    for (; j < n; j++) {
+        unsigned e = ascii_word[p[j]];
+        if (e) {
+            unsigned char lower = (unsigned char)e;
+            seen |= e;
+            out[len++] = (char)lower;
+            h = incmap_hash_update(h, &lower, 1);
+            continue;
+        }
+        if (p[j] != 0xC3 || j + 1 >= n || p[j + 1] < 0x80 || p[j + 1] > 0xBF)
+            break;
+        unsigned cp = p[j + 1] + 0x40u; /* C3 80 is U+00C0 */
+        if (cp == 0xD7 || cp == 0xF7)
+            break; /* × and ÷ are no letters */
+        seen |= cp <= 0xDE ? AW_UPPER : AW_LOWER; /* ß and à..ÿ are lower case */
+        const char *f = latin1_folded[cp - 0xC0];
+        size_t fn = f[1] ? 2 : 1;
+        memcpy(out + len, f, fn);
+        h = incmap_hash_update(h, out + len, fn);
+        len += fn;
+        j++;
+    }
+    int32_t cp;
+    int k;
+    if (j < n && p[j] >= 0x80 && (k = incmap_utf8_decode(p + j, n - j, &cp)) && is_word_cp(cp))
+        return 0;
+    uint32_t f = INCMAP_TOK_WORD;
+    if (!(seen & (AW_LOWER | AW_UPPER))) {
+        f |= INCMAP_TOK_NUM;
+    } else {
+        size_t a = i;
+        while (ascii_word[p[a]] & AW_DIGIT) /* to the first letter ("2nd", "G5") */
+            a++;
+        if ((ascii_word[p[a]] & AW_UPPER) || (p[a] == 0xC3 && p[a + 1] + 0x40u <= 0xDE))
+            f |= INCMAP_TOK_CAP;
+        if (!(seen & AW_LOWER)) { /* capitals only: two letters make the word upper case */
+            int uppers = 0;
+            for (size_t c = a; c < j && uppers < 2; c++)
+                uppers += (ascii_word[p[c]] & AW_UPPER) || p[c] == 0xC3;
+            if (uppers >= 2)
+                f |= INCMAP_TOK_UPPER;
+        }
+    }
+    *flags = f;
+    key->len = len;
+    key->hash = incmap_hash_finish(h);
+    return j;
+}
+
+/* How a word token's key is made: by its own folding (ASCII, Latin-1 words) or by
+ * incmap_normalize (any other word); KEY_READY: read_plain_word wrote it. */
+typedef enum { KEY_NONE, KEY_ASCII, KEY_LATIN1, KEY_NORMALIZE, KEY_READY } key_kind;
+
+/* Reads any word at p[i..n) (p[i] starts one): returns its end, and sets *flags and how its key
+ * is to be made. */
+static size_t read_word(const unsigned char *p, size_t i, size_t n, uint32_t *flags_out, key_kind *kind)
+{
+    uint32_t flags = INCMAP_TOK_WORD | INCMAP_TOK_NUM;
+    int letters = 0, uppers = 0, first_letter = 1, ascii = 1, latin1 = 1;
+    while (i < n) {
+        if (p[i] < 0x80) { /* ASCII: letters are Lu or Ll, digits Nd */
+            if (!ascii_alnum(p[i]))
+                break;
+            if (p[i] > '9') {
+                int up = p[i] <= 'Z';
+                letters++;
+                uppers += up;
+                if (first_letter && up)
+                    flags |= INCMAP_TOK_CAP;
+                first_letter = 0;
+                flags &= ~(uint32_t)INCMAP_TOK_NUM;
+            }
+            i++;
+            continue;
+        }
+        int32_t cp;
+        int kk = incmap_utf8_decode(p + i, n - i, &cp);
+        if (!kk || !is_word_cp(cp))
+            break;
+        ascii = 0;
+        latin1 &= cp >= 0xC0 && cp <= 0xFF;
+        utf8proc_category_t c = utf8proc_category(cp);
+        if (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) {
+            int up = c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
+            letters++;
+            uppers += up;
+            if (first_letter && up)
+                flags |= INCMAP_TOK_CAP;
+            first_letter = 0;
+        }
+        if (!(cp >= '0' && cp <= '9'))
+            flags &= ~(uint32_t)INCMAP_TOK_NUM;
+        i += (size_t)kk;
+    }
+    if (letters >= 2 && uppers == letters)
+        flags |= INCMAP_TOK_UPPER;
+    *flags_out = flags;
+    *kind = ascii ? KEY_ASCII : latin1 ? KEY_LATIN1 : KEY_NORMALIZE;
+    return i;
+}
+
+static int push_token(incmap_tokens *t, uint32_t start, uint32_t end, uint32_t flags, key_kind kind, const char *s,
+                      const plain_key *ready)
 {
     if (t->n == t->cap && incmap_grow(&t->tok, &t->cap, t->n + 1, sizeof *t->tok))
         return -1;
@@ -424,7 +572,11 @@ static int push_token(incmap_tokens *t, uint32_t start, uint32_t end, uint32_t f
     k->sentence = (int32_t)t->n_sent;
     k->norm_off = (uint32_t)t->norm.len;
     k->hash = 0;
-    if (kind == KEY_ASCII) {
+    if (kind == KEY_READY) {
+        k->hash = ready->hash;
+        t->norm.len += ready->len;
+        t->norm.s[t->norm.len] = 0;
+    } else if (kind == KEY_ASCII) {
         k->hash = put_ascii_key(&t->norm, s + start, end - start);
     } else if (kind == KEY_LATIN1) {
         k->hash = put_latin1_key(&t->norm, s + start, end - start);
@@ -485,6 +637,12 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
 
     for (size_t i = 0; i < n;) {
         int32_t cp;
+        if (p[i] == ' ') { /* the most common byte, between most words */
+            if (++spaces >= 3)
+                hard_break = 1;
+            i++;
+            continue;
+        }
         int k = p[i] < 0x80 ? (cp = p[i], 1) : incmap_utf8_decode(p + i, n - i, &cp);
         if (!k) {
             cp = 0xFFFD;
@@ -504,44 +662,16 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
         spaces = 0;
         size_t start = i;
         if (is_word_cp(cp)) {
-            uint32_t flags = INCMAP_TOK_WORD | INCMAP_TOK_NUM;
-            int letters = 0, uppers = 0, first_letter = 1, ascii = 1, latin1 = 1;
-            while (i < n) {
-                if (p[i] < 0x80) { /* ASCII: letters are Lu or Ll, digits Nd */
-                    if (!ascii_alnum(p[i]))
-                        break;
-                    if (p[i] > '9') {
-                        int up = p[i] <= 'Z';
-                        letters++;
-                        uppers += up;
-                        if (first_letter && up)
-                            flags |= INCMAP_TOK_CAP;
-                        first_letter = 0;
-                        flags &= ~(uint32_t)INCMAP_TOK_NUM;
-                    }
-                    i++;
-                    continue;
-                }
-                int kk = incmap_utf8_decode(p + i, n - i, &cp);
-                if (!kk || !is_word_cp(cp))
-                    break;
-                ascii = 0;
-                latin1 &= cp >= 0xC0 && cp <= 0xFF;
-                utf8proc_category_t c = utf8proc_category(cp);
-                if (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) {
-                    int up = c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LT;
-                    letters++;
-                    uppers += up;
-                    if (first_letter && up)
-                        flags |= INCMAP_TOK_CAP;
-                    first_letter = 0;
-                }
-                if (!(cp >= '0' && cp <= '9'))
-                    flags &= ~(uint32_t)INCMAP_TOK_NUM;
-                i += (size_t)kk;
+            uint32_t flags;
+            plain_key key = {0, 0};
+            key_kind kind = KEY_READY;
+            size_t end = read_plain_word(&t->norm, p, i, n, &flags, &key);
+            if (!end) {
+                if (t->norm.s)
+                    t->norm.s[t->norm.len] = 0; /* what read_plain_word wrote past the keys */
+                end = read_word(p, i, n, &flags, &kind);
             }
-            if (letters >= 2 && uppers == letters)
-                flags |= INCMAP_TOK_UPPER;
+            i = end;
             int boundary = hard_break || (soft_break && (flags & (INCMAP_TOK_CAP | INCMAP_TOK_NUM)) &&
                                           !(last_word != (size_t)-1 && is_abbreviation(t, last_word)));
             if (boundary && t->n > sent_first) {
@@ -551,8 +681,7 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
             }
             if (t->n == sent_first)
                 flags |= INCMAP_TOK_SENT_START;
-            key_kind kind = ascii ? KEY_ASCII : latin1 ? KEY_LATIN1 : KEY_NORMALIZE;
-            if (push_token(t, (uint32_t)start, (uint32_t)i, flags, kind, s))
+            if (push_token(t, (uint32_t)start, (uint32_t)i, flags, kind, s, &key))
                 return INCMAP_ERR_NOMEM;
             last_word = t->n - 1;
             hard_break = soft_break = 0;
@@ -570,7 +699,7 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
                 (i >= n || p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t' || p[i] == '"' ||
                  p[i] == ')' || p[i] == 0xC2 /* NBSP, » */ || p[i] == 0xE2 /* ” ’ */))
                 soft_break = 1;
-            if (push_token(t, (uint32_t)start, (uint32_t)i, INCMAP_TOK_PUNCT, KEY_NONE, s))
+            if (push_token(t, (uint32_t)start, (uint32_t)i, INCMAP_TOK_PUNCT, KEY_NONE, s, NULL))
                 return INCMAP_ERR_NOMEM;
         }
     }

@@ -63,7 +63,8 @@ void incmap_arena_destroy(incmap_arena *a)
     free(a);
 }
 
-void *incmap_arena_alloc(incmap_arena *a, size_t n)
+/* n bytes of the arena, not zeroed. */
+static void *arena_take(incmap_arena *a, size_t n)
 {
     n = (n + 15) & ~(size_t)15;
     arena_block *b = a->head;
@@ -86,13 +87,20 @@ void *incmap_arena_alloc(incmap_arena *a, size_t n)
     }
     void *p = (char *)b->data + b->used;
     b->used += n;
-    memset(p, 0, n);
+    return p;
+}
+
+void *incmap_arena_alloc(incmap_arena *a, size_t n)
+{
+    void *p = arena_take(a, n);
+    if (p)
+        memset(p, 0, n);
     return p;
 }
 
 char *incmap_arena_strndup(incmap_arena *a, const char *s, size_t n)
 {
-    char *p = incmap_arena_alloc(a, n + 1);
+    char *p = arena_take(a, n + 1); /* every byte written below */
     if (p) {
         memcpy(p, s, n);
         p[n] = 0;
@@ -186,17 +194,30 @@ void incmap_buf_printf(incmap_buf *b, const char *fmt, ...)
         b->len += (size_t)n;
 }
 
+/* The last width decimal digits of v into out[0..width), zero-padded, written from the last
+ * two at a time: JSON output prints a few numbers per place and per sentence, and a division
+ * per digit cost more than the rest of the formatting. */
+static void put_digits_width(char *out, unsigned long long v, size_t width)
+{
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
+    char *p = out + width;
+    for (; width >= 2; width -= 2, v /= 100) {
+        p -= 2;
+        memcpy(p, pairs + 2 * (v % 100), 2);
+    }
+    if (width)
+        *--p = (char)('0' + v % 10);
+}
+
 /* Decimal digits of v into out (at least 20 bytes); returns their count. */
 static size_t put_digits(char *out, unsigned long long v)
 {
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
+    size_t n = 1;
+    for (unsigned long long x = v; x >= 10; x /= 10)
+        n++;
+    put_digits_width(out, v, n);
     return n;
 }
 
@@ -230,9 +251,7 @@ size_t incmap_format_fixed(char *out, double v, int decimals)
         p += put_digits(p, q / pow10[decimals]);
         if (decimals) {
             *p++ = '.';
-            uint64_t f = q % pow10[decimals];
-            for (int i = decimals; i-- > 0; f /= 10)
-                p[i] = (char)('0' + f % 10);
+            put_digits_width(p, q % pow10[decimals], (size_t)decimals);
             p += decimals;
         }
         *p = 0;
