@@ -1,9 +1,20 @@
-/* doc_json.c: a doc as the JSON contract of README.md. The one-line form (JSON Lines, what
- * `geocode --format json` prints per article) is written directly; the pretty form is printed by
- * cJSON from a tree. Both give the same members in the same order: the direct writer produces
- * byte for byte what cJSON_PrintUnformatted gives for that tree (test_geocode checks it), and
- * saves building and freeing a node per field, which was a fifth of a geocode run. */
+/* doc_json.c: a doc as the JSON contract of README.md, and docs as the GeoJSON FeatureCollection
+ * that `geocode --format geojson` prints.
+ *
+ * The contract's one-line form (JSON Lines, what `geocode --format json` prints per article) is
+ * written directly; its pretty form is printed by cJSON from a tree. Both give the same members
+ * in the same order: the direct writer produces byte for byte what cJSON_PrintUnformatted gives
+ * for that tree (test_geocode checks it), and saves building and freeing a node per field, which
+ * was a fifth of a geocode run.
+ *
+ * The GeoJSON is written directly too, in both forms, a doc at a time (a tree of every article's
+ * features took memory in proportion to the input and two thirds of the run): byte for byte what
+ * cJSON_PrintUnformatted and cJSON_Print gave for the one tree it used to be built as
+ * (test_geojson checks it). */
+#include <float.h>
+#include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,13 +146,16 @@ static char *doc_print_pretty(const incmap_doc *doc)
     return s;
 }
 
-/* ------------------------------------------------------------------ the one-line form */
+/* ------------------------------------------------------------------ the direct writer */
 
-/* Output and whether the object or array being written already has a member (so the next one
- * needs a comma). */
+/* Output; whether the object or array being written already has a member (so the next one
+ * needs a comma); and for the pretty form, cJSON_Print's layout (an object's members one per line,
+ * indented by a tab per level of objects and arrays; an array's elements on one line, ", "
+ * between them), how deep the writer is. */
 typedef struct {
     incmap_buf b;
     int more;
+    int pretty, depth;
 } json_out;
 
 /* The bytes put_string stops at: control characters (NUL ends the string), quote and
@@ -194,25 +208,69 @@ typedef struct {
 } json_key;
 #define K(name) ((json_key){"\"" name "\":", sizeof("\"" name "\":") - 1})
 
+static void indent(json_out *w)
+{
+    for (int i = 0; i < w->depth; i++)
+        incmap_buf_putc(&w->b, '\t');
+}
+
+/* Out of line, so that key stays small enough to be inlined in the one-line writers, where it
+ * runs for every member. */
+__attribute__((noinline)) static void pretty_key(json_out *w, json_key k)
+{
+    incmap_buf_append(&w->b, ",\n", w->more ? 2 : 0);
+    indent(w);
+    w->more = 1;
+    incmap_buf_append(&w->b, k.s, k.n);
+    incmap_buf_putc(&w->b, '\t');
+}
+
 static void key(json_out *w, json_key k)
 {
+    if (w->pretty) {
+        pretty_key(w, k);
+        return;
+    }
     if (w->more)
         incmap_buf_putc(&w->b, ',');
     w->more = 1;
     incmap_buf_append(&w->b, k.s, k.n);
 }
 
-static void open_member(json_out *w, json_key k, char bracket)
+/* Before an array's element: the separator from the one before. */
+static void element(json_out *w)
 {
-    key(w, k);
+    if (w->more)
+        incmap_buf_append(&w->b, ", ", w->pretty ? 2 : 1);
+    w->more = 1;
+}
+
+/* An object or array as a member's value (after key) or an array's element (after element). */
+static void open_value(json_out *w, char bracket)
+{
     incmap_buf_putc(&w->b, bracket);
+    if (w->pretty && bracket == '{')
+        incmap_buf_putc(&w->b, '\n');
+    w->depth++;
     w->more = 0;
 }
 
-static void close_member(json_out *w, char bracket)
+static void close_value(json_out *w, char bracket)
 {
+    w->depth--;
+    if (w->pretty && bracket == '}') {
+        if (w->more)
+            incmap_buf_putc(&w->b, '\n');
+        indent(w);
+    }
     incmap_buf_putc(&w->b, bracket);
     w->more = 1;
+}
+
+static void open_member(json_out *w, json_key k, char bracket)
+{
+    key(w, k);
+    open_value(w, bracket);
 }
 
 /* A string member; as with cJSON_AddStringToObject, a NULL string leaves the member out. */
@@ -283,7 +341,7 @@ static void place_line(json_out *w, const incmap_place *p)
         open_member(w, K("fallback"), '{');
         put_int(w, K("geonameid"), (long long)p->fallback_geonameid);
         put_str(w, K("name"), p->fallback_name);
-        close_member(w, '}');
+        close_value(w, '}');
     }
 }
 
@@ -312,12 +370,14 @@ static void incident_line(json_out *w, const incmap_incident *x)
     put_int(w, K("start"), (long long)x->evidence_start);
     put_int(w, K("end"), (long long)x->evidence_end);
     put_str(w, K("text"), x->evidence ? x->evidence : "");
-    close_member(w, '}');
+    close_value(w, '}');
 }
+
+/* ------------------------------------------------------------------ the one-line form */
 
 static char *doc_print_line(const incmap_doc *doc)
 {
-    json_out w = {{0}, 0};
+    json_out w = {{0}, 0, 0, 0};
     /* A place takes some 350 bytes, an incident some 500 and its evidence sentence: room for
      * the line at once, rather than by doubling from empty. */
     size_t size = 512 + 512 * (doc->n_places + doc->n_incidents);
@@ -340,7 +400,7 @@ static char *doc_print_line(const incmap_doc *doc)
         place_line(&w, &doc->places[i]);
         incmap_buf_putc(&w.b, '}');
     }
-    close_member(&w, ']');
+    close_value(&w, ']');
     open_member(&w, K("incidents"), '[');
     for (size_t i = 0; i < doc->n_incidents; i++) {
         if (i)
@@ -350,7 +410,7 @@ static char *doc_print_line(const incmap_doc *doc)
         incident_line(&w, &doc->incidents[i]);
         incmap_buf_putc(&w.b, '}');
     }
-    close_member(&w, ']');
+    close_value(&w, ']');
     incmap_buf_putc(&w.b, '}');
     if (w.b.oom) {
         incmap_buf_free(&w.b);
@@ -362,4 +422,251 @@ static char *doc_print_line(const incmap_doc *doc)
 char *incmap_doc_to_json(const incmap_doc *doc, int pretty)
 {
     return pretty ? doc_print_pretty(doc) : doc_print_line(doc);
+}
+
+/* ------------------------------------------------------------------ the GeoJSON */
+
+/* The GeoJSON's numbers are what cJSON printed when the features were a cJSON tree, not the
+ * JSON contract's fixed decimals (put_num): the two differ on a coordinate below 1e-4 ("1e-05"
+ * against "0.00001") and on a halfway case that round(v * 1e6) sends one way and the exact
+ * decimal expansion the other. */
+
+/* A number as cJSON 1.7.15's print_number writes it: null for NaN and the infinities; else
+ * "%1.15g" when that reads back within DBL_EPSILON of the number (relatively), else "%1.17g"; with
+ * the locale's decimal point turned into '.'. (Later cJSONs print an integer within int's range
+ * with "%d": the same digits, but "0" for negative zero where 1.7.15 prints "-0"; test_geojson
+ * compares with the cJSON of the build.) The integers below 1e15, which "%1.15g" prints in full,
+ * are written without printf. */
+static void put_number_as_cjson(incmap_buf *b, double d)
+{
+    if (isnan(d) || isinf(d)) {
+        incmap_buf_append(b, "null", 4);
+        return;
+    }
+    if (fabs(d) < 1e15 && d == trunc(d)) {
+        if (signbit(d))
+            incmap_buf_putc(b, '-'); /* "-0" too */
+        incmap_buf_put_uint(b, (uint64_t)fabs(d));
+        return;
+    }
+    char t[32]; /* "%1.17g" takes at most 24 bytes ("-1.2345678901234567e-308") */
+    double back = 0;
+    snprintf(t, sizeof t, "%1.15g", d);
+    if (sscanf(t, "%lg", &back) != 1 || !(fabs(back - d) <= fmax(fabs(back), fabs(d)) * DBL_EPSILON))
+        snprintf(t, sizeof t, "%1.17g", d);
+    char point = localeconv()->decimal_point[0];
+    for (char *c = t; *c; c++)
+        if (*c == point)
+            *c = '.';
+    incmap_buf_puts(b, t);
+}
+
+/* round(v * 10^decimals) / 10^decimals (decimals <= 6) as cJSON prints it: how the coordinates
+ * (6 decimals) and scores (2) were rounded before they were added to the tree. The quotient is
+ * the double nearest k / 10^decimals for the integer k, and "%1.15g" of it gives k's digits with
+ * the point put back and trailing zeros dropped (15 significant digits tell apart decimals of up
+ * to 15 digits, and they read back exactly): written here without printf. Unless %g turns to
+ * an exponent, below 1e-4 or from 1e15: those, NaN and the infinities go to
+ * put_number_as_cjson. */
+static void put_rounded_as_cjson(incmap_buf *b, double v, int decimals)
+{
+    static const double scale[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    double k = round(v * scale[decimals]), q = k / scale[decimals];
+    if (!(fabs(k) < 1e15) || (k != 0 && fabs(q) < 1e-4)) {
+        put_number_as_cjson(b, q);
+        return;
+    }
+    uint64_t digits = (uint64_t)fabs(k), unit = (uint64_t)scale[decimals];
+    if (signbit(k))
+        incmap_buf_putc(b, '-'); /* "-0" too: -0.0000001 rounds to -0 */
+    incmap_buf_put_uint(b, digits / unit);
+    uint64_t frac = digits % unit;
+    if (frac) {
+        int n = decimals;
+        for (; frac % 10 == 0; frac /= 10)
+            n--;
+        char t[8] = {'.'};
+        for (int i = n; i > 0; i--, frac /= 10)
+            t[i] = (char)('0' + frac % 10);
+        incmap_buf_append(b, t, (size_t)n + 1);
+    }
+}
+
+static void put_cjson_num(json_out *w, json_key k, double v)
+{
+    key(w, k);
+    put_number_as_cjson(&w->b, v);
+}
+
+static void put_cjson_rounded(json_out *w, json_key k, double v, int decimals)
+{
+    key(w, k);
+    put_rounded_as_cjson(&w->b, v, decimals);
+}
+
+static void put_null(json_out *w, json_key k)
+{
+    key(w, k);
+    incmap_buf_append(&w->b, "null", 4);
+}
+
+/* A feature's id: its numbers joined by '-' ("120-126"), as a string. */
+static void put_id(json_out *w, const size_t *parts, int n)
+{
+    key(w, K("id"));
+    incmap_buf_putc(&w->b, '"');
+    for (int i = 0; i < n; i++) {
+        if (i)
+            incmap_buf_putc(&w->b, '-');
+        incmap_buf_put_uint(&w->b, parts[i]);
+    }
+    incmap_buf_putc(&w->b, '"');
+}
+
+/* RFC 7946: lon, lat. */
+static void put_point(json_out *w, double lon, double lat)
+{
+    open_member(w, K("geometry"), '{');
+    put_str(w, K("type"), "Point");
+    open_member(w, K("coordinates"), '[');
+    element(w);
+    put_rounded_as_cjson(&w->b, lon, 6);
+    element(w);
+    put_rounded_as_cjson(&w->b, lat, 6);
+    close_value(w, ']');
+    close_value(w, '}');
+}
+
+/* A place's members, as the contract names them, for the places view. */
+static void place_feature(json_out *w, const incmap_doc *doc, const incmap_place *p)
+{
+    put_str(w, K("type"), "Feature");
+    put_id(w, (const size_t[]){p->start, p->end}, 2);
+    put_point(w, p->lon, p->lat);
+    open_member(w, K("properties"), '{');
+    put_str(w, K("source"), doc->source);
+    put_str(w, K("text"), p->text);
+    put_cjson_num(w, K("start"), (double)p->start);
+    put_cjson_num(w, K("end"), (double)p->end);
+    put_bool(w, K("resolved"), p->resolved);
+    if (p->resolved)
+        put_cjson_num(w, K("geonameid"), (double)p->geonameid);
+    else
+        put_null(w, K("geonameid"));
+    put_str(w, K("name"), p->name);
+    put_str(w, K("feature_code"), p->feature_code);
+    put_str(w, K("country"), p->country);
+    put_str(w, K("admin1"), p->admin1);
+    put_str(w, K("admin2"), p->admin2);
+    put_cjson_num(w, K("geo_precision"), p->geo_precision);
+    put_cjson_rounded(w, K("score"), p->score, 2);
+    put_str(w, K("why"), p->why);
+    put_str(w, K("section"), p->section);
+    close_value(w, '}');
+}
+
+/* The incidents view: the contract's incident fields. The id holds the incident's index in its
+ * doc, as two incidents may come from the same sentence. */
+static void incident_feature(json_out *w, const incmap_doc *doc, const incmap_incident *x, size_t index)
+{
+    put_str(w, K("type"), "Feature");
+    put_id(w, (const size_t[]){x->evidence_start, x->evidence_end, index}, 3);
+    put_point(w, x->lon, x->lat);
+    open_member(w, K("properties"), '{');
+    put_str(w, K("source"), doc->source);
+    put_str_or_null(w, K("event_date"), x->event_date);
+    put_cjson_num(w, K("time_precision"), x->time_precision);
+    put_str(w, K("event_type"), x->event_type);
+    put_str(w, K("sub_event_type"), x->sub_event_type);
+    put_str(w, K("actor1"), x->actor1);
+    put_str(w, K("actor2"), x->actor2);
+    put_cjson_num(w, K("fatalities"), x->fatalities);
+    put_str(w, K("location"), x->location);
+    put_str(w, K("country"), x->country);
+    put_str(w, K("admin1"), x->admin1);
+    put_cjson_num(w, K("geo_precision"), x->geo_precision);
+    put_bool(w, K("background"), x->background);
+    put_cjson_rounded(w, K("confidence"), x->confidence, 2);
+    put_str(w, K("evidence"), x->evidence ? x->evidence : "");
+    close_value(w, '}');
+}
+
+struct incmap_geojson_stream {
+    json_out w;  /* the piece being given out, and where in the collection the writer is */
+    int incidents;
+    int opened;  /* the collection's opening was given out */
+};
+
+incmap_geojson_stream *incmap_geojson_stream_new(int incidents, int pretty)
+{
+    incmap_geojson_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->incidents = incidents;
+    s->w.pretty = pretty;
+    return s;
+}
+
+void incmap_geojson_stream_destroy(incmap_geojson_stream *s)
+{
+    if (!s)
+        return;
+    incmap_buf_free(&s->w.b);
+    free(s);
+}
+
+/* The collection's opening goes out with the first piece, not at _new: a run that stops before
+ * its first article (a usage error) prints nothing, as it did. */
+static void start_piece(incmap_geojson_stream *s)
+{
+    incmap_buf_clear(&s->w.b);
+    if (s->opened)
+        return;
+    s->opened = 1;
+    open_value(&s->w, '{');
+    put_str(&s->w, K("type"), "FeatureCollection");
+    open_member(&s->w, K("features"), '[');
+}
+
+static const char *piece(incmap_geojson_stream *s, size_t *len)
+{
+    if (s->w.b.oom)
+        return NULL;
+    if (len)
+        *len = s->w.b.len;
+    return s->w.b.s ? s->w.b.s : "";
+}
+
+const char *incmap_geojson_stream_add(incmap_geojson_stream *s, const incmap_doc *doc, size_t *len)
+{
+    json_out *w = &s->w;
+    start_piece(s);
+    if (s->incidents) {
+        for (size_t i = 0; i < doc->n_incidents; i++) {
+            if (!doc->incidents[i].has_coords)
+                continue;
+            element(w);
+            open_value(w, '{');
+            incident_feature(w, doc, &doc->incidents[i], i);
+            close_value(w, '}');
+        }
+    } else {
+        for (size_t i = 0; i < doc->n_places; i++) {
+            if (!doc->places[i].has_coords)
+                continue;
+            element(w);
+            open_value(w, '{');
+            place_feature(w, doc, &doc->places[i]);
+            close_value(w, '}');
+        }
+    }
+    return piece(s, len);
+}
+
+const char *incmap_geojson_stream_finish(incmap_geojson_stream *s, size_t *len)
+{
+    start_piece(s);
+    close_value(&s->w, ']');
+    close_value(&s->w, '}');
+    return piece(s, len);
 }

@@ -147,6 +147,26 @@ void incmap_doc_destroy(incmap_doc *doc);
  * newline). Returns a malloc'd string the caller frees, or NULL when out of memory. */
 char *incmap_doc_to_json(const incmap_doc *doc, int pretty);
 
+/* One RFC 7946 FeatureCollection of many docs, given out a doc at a time so that memory does not
+ * grow with the input (what `geocode --format geojson` prints): a Point feature (lon/lat, 6
+ * decimals) for each place with coordinates, or with `incidents` each incident with
+ * coordinates, properties as in the JSON contract; `pretty` indents it as --pretty does.
+ *
+ *     incmap_geojson_stream *g = incmap_geojson_stream_new(0, 0);    // NULL: out of memory
+ *     for each doc:  text = incmap_geojson_stream_add(g, doc, &len);  // write it out
+ *     text = incmap_geojson_stream_finish(g, &len);                    // write it out, once
+ *     incmap_geojson_stream_destroy(g);
+ *
+ * The texts in order are the whole collection (the first holds its opening, the last its
+ * closing; no newline at the end). Each is owned by the stream and valid until its next call;
+ * len (may be NULL) gets its length. NULL when out of memory: the stream is then of no further
+ * use. */
+typedef struct incmap_geojson_stream incmap_geojson_stream;
+incmap_geojson_stream *incmap_geojson_stream_new(int incidents, int pretty);
+const char *incmap_geojson_stream_add(incmap_geojson_stream *s, const incmap_doc *doc, size_t *len);
+const char *incmap_geojson_stream_finish(incmap_geojson_stream *s, size_t *len);
+void incmap_geojson_stream_destroy(incmap_geojson_stream *s);
+
 /* ------------------------------------------------------------------ gazetteer */
 
 typedef struct {

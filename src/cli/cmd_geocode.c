@@ -1,13 +1,10 @@
 /* cmd_geocode.c: incmap geocode: articles in, places (and incidents) out. */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-#include <cjson/cJSON.h>
 
 #include "cli.h"
 
@@ -115,85 +112,6 @@ static void print_incidents_text(const incmap_doc *doc)
     printf("\n");
 }
 
-/* The stdout GeoJSON's incidents view: the JSON contract's incident fields as properties. */
-static void add_incident_features(cJSON *features, const incmap_doc *doc)
-{
-    for (size_t i = 0; i < doc->n_incidents; i++) {
-        const incmap_incident *x = &doc->incidents[i];
-        if (!x->has_coords)
-            continue;
-        cJSON *f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "type", "Feature");
-        char id[96];
-        snprintf(id, sizeof id, "%zu-%zu-%zu", x->evidence_start, x->evidence_end, i);
-        cJSON_AddStringToObject(f, "id", id);
-        cJSON *g = cJSON_AddObjectToObject(f, "geometry");
-        cJSON_AddStringToObject(g, "type", "Point");
-        cJSON *c = cJSON_AddArrayToObject(g, "coordinates");
-        cJSON_AddItemToArray(c, cJSON_CreateNumber(round(x->lon * 1e6) / 1e6));
-        cJSON_AddItemToArray(c, cJSON_CreateNumber(round(x->lat * 1e6) / 1e6));
-        cJSON *props = cJSON_AddObjectToObject(f, "properties");
-        cJSON_AddStringToObject(props, "source", doc->source);
-        if (x->event_date[0])
-            cJSON_AddStringToObject(props, "event_date", x->event_date);
-        else
-            cJSON_AddNullToObject(props, "event_date");
-        cJSON_AddNumberToObject(props, "time_precision", x->time_precision);
-        cJSON_AddStringToObject(props, "event_type", x->event_type);
-        cJSON_AddStringToObject(props, "sub_event_type", x->sub_event_type);
-        cJSON_AddStringToObject(props, "actor1", x->actor1);
-        cJSON_AddStringToObject(props, "actor2", x->actor2);
-        cJSON_AddNumberToObject(props, "fatalities", x->fatalities);
-        cJSON_AddStringToObject(props, "location", x->location);
-        cJSON_AddStringToObject(props, "country", x->country);
-        cJSON_AddStringToObject(props, "admin1", x->admin1);
-        cJSON_AddNumberToObject(props, "geo_precision", x->geo_precision);
-        cJSON_AddBoolToObject(props, "background", x->background);
-        cJSON_AddNumberToObject(props, "confidence", round(x->confidence * 100) / 100);
-        cJSON_AddStringToObject(props, "evidence", x->evidence ? x->evidence : "");
-        cJSON_AddItemToArray(features, f);
-    }
-}
-
-static void add_geojson_features(cJSON *features, const incmap_doc *doc)
-{
-    for (size_t i = 0; i < doc->n_places; i++) {
-        const incmap_place *p = &doc->places[i];
-        if (!p->has_coords)
-            continue;
-        cJSON *f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "type", "Feature");
-        char id[64];
-        snprintf(id, sizeof id, "%zu-%zu", p->start, p->end);
-        cJSON_AddStringToObject(f, "id", id);
-        cJSON *g = cJSON_AddObjectToObject(f, "geometry");
-        cJSON_AddStringToObject(g, "type", "Point");
-        cJSON *c = cJSON_AddArrayToObject(g, "coordinates");
-        cJSON_AddItemToArray(c, cJSON_CreateNumber(round(p->lon * 1e6) / 1e6));
-        cJSON_AddItemToArray(c, cJSON_CreateNumber(round(p->lat * 1e6) / 1e6));
-        cJSON *props = cJSON_AddObjectToObject(f, "properties");
-        cJSON_AddStringToObject(props, "source", doc->source);
-        cJSON_AddStringToObject(props, "text", p->text);
-        cJSON_AddNumberToObject(props, "start", (double)p->start);
-        cJSON_AddNumberToObject(props, "end", (double)p->end);
-        cJSON_AddBoolToObject(props, "resolved", p->resolved);
-        if (p->resolved)
-            cJSON_AddNumberToObject(props, "geonameid", (double)p->geonameid);
-        else
-            cJSON_AddNullToObject(props, "geonameid");
-        cJSON_AddStringToObject(props, "name", p->name);
-        cJSON_AddStringToObject(props, "feature_code", p->feature_code);
-        cJSON_AddStringToObject(props, "country", p->country);
-        cJSON_AddStringToObject(props, "admin1", p->admin1);
-        cJSON_AddStringToObject(props, "admin2", p->admin2);
-        cJSON_AddNumberToObject(props, "geo_precision", p->geo_precision);
-        cJSON_AddNumberToObject(props, "score", round(p->score * 100) / 100);
-        cJSON_AddStringToObject(props, "why", p->why);
-        cJSON_AddStringToObject(props, "section", p->section);
-        cJSON_AddItemToArray(features, f);
-    }
-}
-
 int cmd_geocode(int argc, char **argv)
 {
     static const struct option opts[] = {{"format", required_argument, 0, 'f'},
@@ -288,11 +206,12 @@ int cmd_geocode(int argc, char **argv)
     char **files = optind < argc ? argv + optind : stdin_only;
     int n_files = optind < argc ? argc - optind : 1;
     int failed = 0;
-    cJSON *fc = NULL, *features = NULL;
-    if (fmt == FMT_GEOJSON) {
-        fc = cJSON_CreateObject();
-        cJSON_AddStringToObject(fc, "type", "FeatureCollection");
-        features = cJSON_AddArrayToObject(fc, "features");
+    /* The GeoJSON goes out article by article, as the JSON Lines do. */
+    incmap_geojson_stream *geojson = NULL;
+    if (fmt == FMT_GEOJSON && !(geojson = incmap_geojson_stream_new(incidents_view, pretty))) {
+        cli_error("out of memory");
+        incmap_ctx_destroy(ctx);
+        return EXIT_RUNTIME;
     }
     for (int i = 0; i < n_files; i++) {
         char *bytes = NULL;
@@ -309,8 +228,8 @@ int cmd_geocode(int argc, char **argv)
             if (err.code == INCMAP_ERR_USAGE) {
                 cli_error("%s", err.message);
                 incmap_layers_destroy(layers);
+                incmap_geojson_stream_destroy(geojson);
                 incmap_ctx_destroy(ctx);
-                cJSON_Delete(fc);
                 return EXIT_USAGE;
             }
             cli_error("%s", err.message);
@@ -328,10 +247,17 @@ int cmd_geocode(int argc, char **argv)
                 printf("%s\n", s);
             free(s);
         } else if (fmt == FMT_GEOJSON) {
-            if (incidents_view)
-                add_incident_features(features, doc);
-            else
-                add_geojson_features(features, doc);
+            size_t n;
+            const char *s = incmap_geojson_stream_add(geojson, doc, &n);
+            if (!s) {
+                cli_error("out of memory");
+                free(bytes);
+                incmap_doc_destroy(doc);
+                incmap_geojson_stream_destroy(geojson);
+                incmap_ctx_destroy(ctx);
+                return EXIT_RUNTIME;
+            }
+            fwrite(s, 1, n, stdout);
         } else {
             char when[32];
             size_t before, after;
@@ -369,12 +295,17 @@ int cmd_geocode(int argc, char **argv)
                 incmap_layers_driver(layers), ni, nm, na);
         incmap_layers_destroy(layers);
     }
-    if (fc) {
-        char *s = pretty ? cJSON_Print(fc) : cJSON_PrintUnformatted(fc);
-        if (s)
-            printf("%s\n", s);
-        free(s);
-        cJSON_Delete(fc);
+    if (geojson) {
+        size_t n;
+        const char *s = incmap_geojson_stream_finish(geojson, &n);
+        if (s) {
+            fwrite(s, 1, n, stdout);
+            putchar('\n');
+        } else {
+            cli_error("out of memory");
+            failed++;
+        }
+        incmap_geojson_stream_destroy(geojson);
     }
     incmap_ctx_destroy(ctx);
     if (ferror(stdout) || fflush(stdout) != 0) {

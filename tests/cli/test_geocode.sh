@@ -116,6 +116,66 @@ assert abs(lon - -7.98) < 0.1 and abs(lat - 12.61) < 0.1, "Bamako at %s, %s: lon
 run geocode --format geojson --pretty "$A/fr_kati.txt"
 assert_py "geojson --pretty parses" 'import json, sys; assert json.load(open(sys.argv[1]))["type"] == "FeatureCollection"'
 
+# The collection goes out an article at a time: still one collection on one line, with each
+# article's features in argument order, that OGR reads as one point layer.
+run geocode --format geojson "$A/fr_kati.txt" "$A/en_kidal.txt" "$A/fr_togo.txt"
+assert_rc 0 "geocode --format geojson, 3 files"
+assert_py "geojson of 3 articles: one line, one collection, the articles' features in order" '
+import json, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+assert text.endswith("}\n") and text.count("\n") == 1, "not one line ending in a newline"
+g = json.loads(text)
+assert g["type"] == "FeatureCollection"
+order = ["fr_kati.txt", "en_kidal.txt", "fr_togo.txt"]
+names = [f["properties"]["source"].rsplit("/", 1)[-1] for f in g["features"]]
+assert set(names) == set(order), set(names)
+assert names == sorted(names, key=order.index), names
+ids = [(f["properties"]["source"], f["id"]) for f in g["features"]]
+assert len(set(ids)) == len(ids), "an id repeated within an article"
+'
+if command -v ogrinfo >/dev/null; then
+    if ogrinfo -ro -al -so /vsistdin/ <"$TMP/out" >"$TMP/ogr" 2>&1 && grep -q "Geometry: Point" "$TMP/ogr"; then
+        ok "ogrinfo reads the stdout GeoJSON as a point layer"
+    else
+        bad "ogrinfo reads the stdout GeoJSON as a point layer" "$(head -c 600 "$TMP/ogr")"
+    fi
+fi
+run geocode --format geojson --layer incidents --pretty "$A/fr_kati.txt" "$A/en_kidal.txt"
+assert_py "geojson --layer incidents --pretty of 2 articles parses" '
+import json, sys
+g = json.load(open(sys.argv[1], encoding="utf-8"))
+assert g["type"] == "FeatureCollection" and g["features"], g
+'
+
+# No place (or no incident) with coordinates: the empty collection, exactly.
+printf 'Il pleut depuis hier soir.\n' >"$TMP/none.txt"
+for layer in places incidents; do
+    run geocode --format geojson --layer $layer "$TMP/none.txt"
+    assert_rc 0 "geojson ($layer) of an article without any"
+    printf '{"type":"FeatureCollection","features":[]}\n' >"$TMP/want"
+    if cmp -s "$TMP/out" "$TMP/want"; then ok "geojson ($layer): the empty collection"; else
+        bad "geojson ($layer): the empty collection" "got: $(head -c 300 "$TMP/out")"; fi
+done
+run geocode --format geojson --pretty "$TMP/none.txt"
+printf '{\n\t"type":\t"FeatureCollection",\n\t"features":\t[]\n}\n' >"$TMP/want"
+if cmp -s "$TMP/out" "$TMP/want"; then ok "geojson --pretty: the empty collection"; else
+    bad "geojson --pretty: the empty collection" "got: $(head -c 300 "$TMP/out")"; fi
+# a missing file: the error, exit 1, and the collection of the others (here none)
+run geocode --format geojson "$TMP/nothing.txt"
+assert_rc 1 "geojson of a missing file"
+if cmp -s "$TMP/out" <(printf '{"type":"FeatureCollection","features":[]}\n'); then
+    ok "geojson of a missing file: still a collection"
+else
+    bad "geojson of a missing file: still a collection" "got: $(head -c 300 "$TMP/out")"
+fi
+# output that cannot be written is an error, now that it goes out as the articles come
+if [ -w /dev/full ]; then
+    "$INCMAP" geocode --format geojson "$A/fr_kati.txt" "$A/en_kidal.txt" >/dev/full 2>"$TMP/err"
+    RC=$?
+    assert_rc 1 "geojson to a full disk (/dev/full)"
+    assert_contains "$TMP/err" "cannot write the output" "the write error is reported"
+fi
+
 # ---- standard input: "-" and no file argument give the same places as the file
 run geocode --format json "$A/fr_kati.txt"
 "$PY" -c 'import json,sys; print(json.dumps([(p["text"],p["start"],p["geonameid"]) for p in json.loads(open(sys.argv[1]).read())["places"]]))' "$TMP/out" >"$TMP/from_file"
