@@ -104,21 +104,24 @@ struct incmap_gazetteer {
     const char *strings;
 };
 
-void incmap_gazetteer_skeleton(const char *key, size_t len, incmap_buf *out)
+size_t incmap_gazetteer_skeleton(const char *key, size_t len, char *out)
 {
     /* The first letter, then the consonants, doubled ones once: vowels are where transcriptions
      * of Manding, Songhay or Tamasheq names disagree most. */
     char prev = 0;
+    size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         char c = key[i];
         if (c == ' ')
             continue;
         int vowel = c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y';
-        if (out->len && (vowel || c == 'h' || c == prev))
+        if (n && (vowel || c == 'h' || c == prev))
             continue;
-        incmap_buf_putc(out, c);
+        out[n++] = c;
         prev = c;
     }
+    out[n] = 0;
+    return n;
 }
 
 /* Whether incmap_edit_distance(a, na, b, strlen(b)) <= limit, computed in the diagonal band
@@ -189,17 +192,26 @@ int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squas
         }
         return e->found;
     }
-    incmap_buf sk = {0};
-    incmap_gazetteer_skeleton(squashed, len, &sk);
+    char sk_here[128]; /* the skeleton is never longer than the name */
+    char *sk = len < sizeof sk_here ? sk_here : malloc(len + 1);
+    if (!sk)
+        return 0;
+    size_t sk_len = incmap_gazetteer_skeleton(squashed, len, sk);
     const incmap_gz_posting *p;
     size_t np = 0;
     int longer, found = 0;
-    if (sk.len >= 4 && incmap_gazetteer_probe(g, sk.s, sk.len, 1, &p, &np, &longer)) {
+    if (sk_len >= 4 && incmap_gazetteer_probe(g, sk, sk_len, 1, &p, &np, &longer)) {
         int limit = len >= 10 ? 2 : 1;
         /* Many places share a spelling, and a world gazetteer lists thousands of places under
          * a skeleton: each spelling is tested once (the set holds the first SPELLINGS_TESTED;
-         * past them a spelling repeated in a row is still skipped). */
-        uint32_t tested[2 * SPELLINGS_TESTED] = {0}; /* key_off + 1, open addressing */
+         * past them a spelling repeated in a row is still skipped). The set is sized for the
+         * postings there are, as most skeletons have a few: clearing it all was a tenth of a
+         * probe. */
+        uint32_t tested[2 * SPELLINGS_TESTED]; /* key_off + 1, open addressing over [0, mask] */
+        size_t mask = 15;
+        while (mask + 1 < 2 * (np < SPELLINGS_TESTED ? np : SPELLINGS_TESTED))
+            mask = 2 * mask + 1;
+        memset(tested, 0, (mask + 1) * sizeof *tested);
         size_t n_tested = 0;
         uint32_t last = UINT32_MAX;
         for (size_t k = 0; k < np && !found; k++) {
@@ -208,9 +220,9 @@ int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squas
                 continue;
             last = off;
             if (n_tested < SPELLINGS_TESTED) {
-                size_t slot = (off * 2654435761u) & (2 * SPELLINGS_TESTED - 1);
+                size_t slot = (off * 2654435761u) & mask;
                 while (tested[slot] && tested[slot] != off + 1)
-                    slot = (slot + 1) & (2 * SPELLINGS_TESTED - 1);
+                    slot = (slot + 1) & mask;
                 if (tested[slot])
                     continue;
                 tested[slot] = off + 1;
@@ -219,7 +231,8 @@ int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squas
             found = within_distance(squashed, len, incmap_gazetteer_string(g, off), limit);
         }
     }
-    incmap_buf_free(&sk);
+    if (sk != sk_here)
+        free(sk);
     if (found) {
         *out = p;
         *n_out = np;

@@ -73,8 +73,9 @@ size_t incmap_gazetteer_n_records(const incmap_gazetteer *g);
 int incmap_gazetteer_probe_spelling(const incmap_gazetteer *g, const char *squashed, size_t len,
                                     const incmap_gz_posting **out, size_t *n_out);
 
-/* The consonant skeleton used for the fuzzy table ("tinzaouatine" -> "tnztn"). */
-void incmap_gazetteer_skeleton(const char *key, size_t len, incmap_buf *out);
+/* The consonant skeleton used for the fuzzy table ("tinzaouatine" -> "tnztn"), written to out
+ * (room for len + 1 bytes: it is never longer than the key) with a NUL; returns its length. */
+size_t incmap_gazetteer_skeleton(const char *key, size_t len, char *out);
 
 /* The geodesic distance in kilometres between two entries (WGS84, PROJ's geod_inverse, as
  * incmap_distance_km computes it from the records' coordinates). Remembered across articles:

@@ -949,7 +949,10 @@ static int variant_strings(incmap_index_builder *ib, const char *key, incmap_buf
         incmap_buf_append(out, ib->tmp.s, ib->tmp.len + 1);
     }
     incmap_buf_clear(&ib->sk);
-    incmap_gazetteer_skeleton(ib->tmp.s, ib->tmp.len, &ib->sk);
+    incmap_buf_reserve(&ib->sk, ib->tmp.len);
+    if (!ib->sk.s || ib->sk.cap < ib->tmp.len + 1)
+        return -1; /* out of memory */
+    ib->sk.len = incmap_gazetteer_skeleton(ib->tmp.s ? ib->tmp.s : "", ib->tmp.len, ib->sk.s);
     if (ib->sk.len >= 4) {
         offs[n] = out->len;
         which[n++] = 2;
