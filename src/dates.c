@@ -306,7 +306,18 @@ incmap_date_scanner incmap_date_scanner_make(const incmap_lexicon *lex, const ch
 {
     incmap_date_scanner sc = {text, toks, published, incmap_lexicon_list(lex, lang, "months"),
                               incmap_lexicon_list(lex, lang, "date_modifiers"),
-                              incmap_lexicon_list(lex, lang, "weekdays"), incmap_lexicon_list(lex, lang, "reldates")};
+                              incmap_lexicon_list(lex, lang, "weekdays"), incmap_lexicon_list(lex, lang, "reldates"),
+                              NULL, toks->lexicon, {0}};
+    const incmap_wordlist *open[] = {sc.months, sc.weekdays, sc.reldates};
+    for (int l = 0; l < 3; l++) {
+        const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)open[l];
+        if (!incmap_wordlist_marked(open[l], toks) || (sc.open_words && m->words != sc.open_words)) {
+            sc.open_words = NULL;
+            break;
+        }
+        sc.open_words = m->words;
+        sc.open_bits[m->word] |= 1ULL << m->bit;
+    }
     return sc;
 }
 
@@ -314,10 +325,20 @@ incmap_date_scanner incmap_date_scanner_make(const incmap_lexicon *lex, const ch
  * date lists: the readers are tried only there, not at every word of every sentence. */
 static int may_open(const reader *r, size_t i)
 {
-    const incmap_tokens *t = r->sc->toks;
+    const incmap_date_scanner *sc = r->sc;
+    const incmap_tokens *t = sc->toks;
     const char *key = incmap_tok_norm(t, i);
-    return (t->tok[i].norm_len && key[0] >= '0' && key[0] <= '9') || incmap_wordlist_may_start(r->sc->months, t, i) ||
-           incmap_wordlist_may_start(r->sc->weekdays, t, i) || incmap_wordlist_may_start(r->sc->reldates, t, i);
+    if (t->tok[i].norm_len && key[0] >= '0' && key[0] <= '9')
+        return 1;
+    if (sc->open_words && t->lexicon == sc->open_lexicon) {
+        /* incmap_wordlist_may_start of the three lists at once */
+        uint64_t hit = 0;
+        for (int j = 0; j < INCMAP_MARK_WORDS; j++)
+            hit |= sc->open_words[t->tok[i].lex_word].starts[j] & sc->open_bits[j];
+        return hit != 0;
+    }
+    return incmap_wordlist_may_start(sc->months, t, i) || incmap_wordlist_may_start(sc->weekdays, t, i) ||
+           incmap_wordlist_may_start(sc->reldates, t, i);
 }
 
 /* Every reader sets has_year only after read_year has read a token. */

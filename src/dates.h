@@ -25,6 +25,12 @@ typedef struct {
     long published; /* days since the epoch, or -1 when unknown */
     /* the language's date words, looked up once: an article is scanned sentence by sentence */
     const incmap_wordlist *months, *modifiers, *weekdays, *reldates;
+    /* whether a word may open a date by one test of its marks against the bits of months,
+     * weekdays and reldates (their marks are one lexicon's): those marks, NULL when the lists
+     * must be asked one by one, the lexicon that marked toks, and the bits */
+    const incmap_word_marks *open_words;
+    const incmap_lexicon *open_lexicon;
+    uint64_t open_bits[INCMAP_MARK_WORDS];
 } incmap_date_scanner;
 
 /* A scanner of the dates of toks (over text) written in language lang. */

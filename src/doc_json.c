@@ -20,24 +20,12 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
 
 #include "incmap.h"
 #include "util.h"
-
-/* A number with at most `decimals` decimals and no trailing zeros ("14.35005", "1", "0.9"), as
- * both forms print it. */
-static void fixed_text(char b[48], double v, int decimals)
-{
-    size_t n = incmap_format_fixed(b, v, decimals);
-    if (decimals > 0 && n > 0 && n < 48) {
-        while (b[n - 1] == '0')
-            b[--n] = 0;
-        if (b[n - 1] == '.')
-            b[--n] = 0;
-    }
-    if (!strcmp(b, "-0"))
-        strcpy(b, "0");
-}
 
 /* Numbers are formatted here and added raw: cJSON prints every double with up to three
  * printf calls to find the shortest round-trip form, which was a quarter of a geocode run. */
@@ -46,7 +34,8 @@ static cJSON *fixed(double v, int decimals)
     char b[48];
     if (!isfinite(v))
         return cJSON_CreateNull();
-    fixed_text(b, v, decimals);
+    /* at most `decimals` decimals and no trailing zeros ("14.35005", "1", "0.9") */
+    incmap_format_fixed_short(b, v, decimals);
     return cJSON_CreateRaw(b);
 }
 
@@ -158,55 +147,102 @@ typedef struct {
     int pretty, depth;
 } json_out;
 
-/* The bytes put_string stops at: control characters (NUL ends the string), quote and
- * backslash. A table, as the loop runs over every byte of the output's text (the evidence
- * sentences are most of it). */
+/* The bytes a JSON string cannot hold as they are: control characters, quote and backslash. */
 static const unsigned char json_special[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     ['"'] = 1, ['\\'] = 1};
 
-/* A JSON string as cJSON escapes it: quote, backslash and the named control characters by
- * their short escape, other control characters as \u00XX, every other byte as it is. */
-static void put_string(incmap_buf *b, const char *s)
+/* How many of the n bytes at s come before the first that json_special marks. Sixteen bytes at
+ * a time with SSE2 (or eight in a 64-bit word elsewhere), as the output's strings (the evidence
+ * sentences, the reasons) are most of it and seldom hold one; the last block of a string of 16
+ * bytes or more overlaps the one before it (whose bytes were clean), shorter ones are looked at
+ * byte by byte. */
+static size_t clean_run(const char *s, size_t n)
+{
+    size_t i = 0;
+#if defined(__SSE2__) && defined(__GNUC__)
+    if (n >= 16) {
+        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), control = _mm_set1_epi8(0x1f);
+        for (;; i += 16) {
+            if (i + 16 > n)
+                i = n - 16;
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            /* a byte below 0x20 is one whose unsigned maximum with 0x1f is 0x1f */
+            __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                                       _mm_cmpeq_epi8(_mm_max_epu8(x, control), control));
+            unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+            if (mask)
+                return i + (size_t)__builtin_ctz(mask);
+            if (i + 16 == n)
+                return n;
+        }
+    }
+#else
+    /* a word holds such a byte when one of its bytes is below 0x20 or, xored with '"' or '\\',
+     * is 0: the bit tricks below flag that exactly */
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x, quote, backslash;
+        memcpy(&x, s + i, 8);
+        quote = x ^ (ones * '"');
+        backslash = x ^ (ones * '\\');
+        if ((((x - ones * 0x20) & ~x) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs)
+            break;
+    }
+#endif
+    while (i < n && !json_special[(unsigned char)s[i]])
+        i++;
+    return i;
+}
+
+/* The n bytes at s (no NUL among them) as a JSON string, as cJSON escapes it: quote, backslash
+ * and the named control characters by their short escape, other control characters as \u00XX,
+ * every other byte as it is. Written at p, which has room for it (2 + n bytes when the first
+ * `clean` bytes hold none to escape, at most 6 per byte after them); returns its end. */
+static char *string_at(char *p, const char *s, size_t n, size_t clean)
 {
     static const char hex[] = "0123456789abcdef";
-    incmap_buf_putc(b, '"');
-    const unsigned char *p = (const unsigned char *)s, *run = p;
-    for (;; p++) {
-        if (!json_special[*p])
-            continue;
-        incmap_buf_append(b, (const char *)run, (size_t)(p - run));
-        if (!*p)
+    *p++ = '"';
+    for (size_t i = 0;;) {
+        memcpy(p, s + i, clean);
+        p += clean;
+        i += clean;
+        if (i == n)
             break;
-        run = p + 1;
-        char esc[7] = {'\\', 0};
-        size_t n = 2;
-        switch (*p) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
+        unsigned char c = (unsigned char)s[i++];
+        *p++ = '\\';
+        switch (c) {
+        case '"': *p++ = '"'; break;
+        case '\\': *p++ = '\\'; break;
+        case '\b': *p++ = 'b'; break;
+        case '\f': *p++ = 'f'; break;
+        case '\n': *p++ = 'n'; break;
+        case '\r': *p++ = 'r'; break;
+        case '\t': *p++ = 't'; break;
         default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[*p >> 4];
-            esc[5] = hex[*p & 15];
-            n = 6;
+            memcpy(p, "u00", 3);
+            p[3] = hex[c >> 4];
+            p[4] = hex[c & 15];
+            p += 5;
         }
-        incmap_buf_append(b, esc, n);
+        clean = clean_run(s + i, n - i);
     }
-    incmap_buf_putc(b, '"');
+    *p++ = '"';
+    return p;
 }
 
 /* A member's key as written, with its length known at compile time: the keys are fixed ASCII
- * words, which JSON writes as they are. */
+ * words, which JSON writes as they are. The text is followed by JSON_KEY_ROOM NULs, so that member
+ * can copy a fixed JSON_KEY_ROOM bytes of it (a few moves, where a copy of a length known only at
+ * run time was a call) and keep the first n. */
 typedef struct {
     const char *s;
     size_t n;
 } json_key;
-#define K(name) ((json_key){"\"" name "\":", sizeof("\"" name "\":") - 1})
+#define JSON_KEY_ROOM 24
+#define K(name)                                                                                        \
+    ((json_key){"\"" name "\":" "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",              \
+                sizeof("\"" name "\":") - 1})
 
 static void indent(json_out *w)
 {
@@ -225,16 +261,33 @@ __attribute__((noinline)) static void pretty_key(json_out *w, json_key k)
     incmap_buf_putc(&w->b, '\t');
 }
 
-static void key(json_out *w, json_key k)
+/* The separator and a member's key, and room for n bytes of its value after them: where to write
+ * the value (ending with incmap_buf_done), or NULL when out of memory. One check of the room per
+ * member rather than one per append. */
+static char *member(json_out *w, json_key k, size_t n)
 {
     if (w->pretty) {
         pretty_key(w, k);
-        return;
+        return incmap_buf_room(&w->b, n);
     }
+    char *p = incmap_buf_room(&w->b, 1 + JSON_KEY_ROOM + k.n + n);
+    if (!p)
+        return NULL;
     if (w->more)
-        incmap_buf_putc(&w->b, ',');
+        *p++ = ',';
     w->more = 1;
-    incmap_buf_append(&w->b, k.s, k.n);
+    if (k.n <= JSON_KEY_ROOM)
+        memcpy(p, k.s, JSON_KEY_ROOM); /* the bytes after the key are written over */
+    else
+        memcpy(p, k.s, k.n);
+    return p + k.n;
+}
+
+static void key(json_out *w, json_key k)
+{
+    char *p = member(w, k, 0);
+    if (p)
+        incmap_buf_done(&w->b, p);
 }
 
 /* Before an array's element: the separator from the one before. */
@@ -278,45 +331,58 @@ static void put_str(json_out *w, json_key k, const char *s)
 {
     if (!s)
         return;
-    key(w, k);
-    put_string(&w->b, s);
+    size_t n = strlen(s), clean = clean_run(s, n);
+    char *p = member(w, k, 2 + clean + 6 * (n - clean));
+    if (p)
+        incmap_buf_done(&w->b, string_at(p, s, n, clean));
 }
 
 static void put_str_or_null(json_out *w, json_key k, const char *s)
 {
-    key(w, k);
-    if (s && *s)
-        put_string(&w->b, s);
-    else
-        incmap_buf_append(&w->b, "null", 4);
+    if (s && *s) {
+        put_str(w, k, s);
+        return;
+    }
+    char *p = member(w, k, 4);
+    if (p) {
+        memcpy(p, "null", 4);
+        incmap_buf_done(&w->b, p + 4);
+    }
 }
 
 static void put_num(json_out *w, json_key k, int has, double v, int decimals)
 {
-    key(w, k);
+    char *p = member(w, k, 48); /* incmap_format_fixed_short's most */
+    if (!p)
+        return;
     if (has && decimals == 0 && fabs(v) < 1e15 && v == (double)(long long)v) {
-        /* a whole number (a geonameid, a precision level): its digits, as fixed_text gives
-         * them ("0" for -0 too), without the fixed-point arithmetic */
-        incmap_buf_put_int(&w->b, (long long)v);
+        /* a whole number (a geonameid, a precision level): its digits, as the fixed-point
+         * text would give them ("0" for -0 too), without its arithmetic */
+        p += incmap_format_int(p, (long long)v);
     } else if (has && isfinite(v)) {
-        char t[48];
-        fixed_text(t, v, decimals);
-        incmap_buf_puts(&w->b, t);
+        p += incmap_format_fixed_short(p, v, decimals);
     } else {
-        incmap_buf_append(&w->b, "null", 4);
+        memcpy(p, "null", 4);
+        p += 4;
     }
+    incmap_buf_done(&w->b, p);
 }
 
 static void put_int(json_out *w, json_key k, long long v)
 {
-    key(w, k);
-    incmap_buf_put_int(&w->b, v);
+    char *p = member(w, k, 21);
+    if (p)
+        incmap_buf_done(&w->b, p + incmap_format_int(p, v));
 }
 
 static void put_bool(json_out *w, json_key k, int v)
 {
-    key(w, k);
-    incmap_buf_puts(&w->b, v ? "true" : "false");
+    char *p = member(w, k, 5);
+    if (!p)
+        return;
+    size_t n = v ? 4 : 5;
+    memcpy(p, v ? "true" : "false", n);
+    incmap_buf_done(&w->b, p + n);
 }
 
 static void place_line(json_out *w, const incmap_place *p)

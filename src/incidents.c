@@ -14,6 +14,8 @@
 enum { MAX_ACTORS = 16, MAX_SITES = 8, MAX_FIGS = 16, MAX_DATES = 8, BACKGROUND_DAYS = 20 };
 enum { K_GROUP, K_UAG, K_STATE, K_POLICE, K_CIV, K_PROT, K_RIOT };
 enum { SITE_CUE_UNREAD = INT_MIN }; /* no cue is this low: site_cue has not read the place's yet */
+/* The lists the sentence loops ask at every word, a bit each in coder.may. */
+enum { MAY_COMMON_ACTOR = 1, MAY_ACTOR = 2, MAY_TRIGGER = 4, MAY_CASUALTY = 8, MAY_NUMBER = 16, MAY_CLAIM = 32 };
 
 typedef struct {
     const char *name; /* canonical, with {C} still in it */
@@ -56,6 +58,9 @@ typedef struct {
     incmap_date_scanner ds;
     size_t *sent_first, *sent_end;
     int *paragraph;
+    /* per token, the MAY_ lists a phrase (or, MAY_NUMBER, a number) may start at: the word's
+     * marks read once, where each sentence loop read them for each of its lists */
+    unsigned char *may;
     /* the places of sentence s: place_idx[place_first[s] .. place_first[s + 1]), in text order,
      * so that a sentence looks at its own places, not at every place of the article */
     size_t *place_first, *place_idx;
@@ -117,6 +122,44 @@ static int blank_line_between(const char *text, size_t a, size_t b)
     return 0;
 }
 
+/* Fills coder.may. Most words start no key of these lists, and one test of the word's marks
+ * against the bits of all of them (the lists of one lexicon share the marks) says so; the others
+ * are asked list by list. A list the marks do not record may start anywhere. */
+static void mark_may(coder *c)
+{
+    const incmap_tokens *t = c->in->toks;
+    const incmap_wordlist *lists[] = {c->lists.common_actors, c->lists.actors, c->lists.triggers,
+                                      c->lists.casualties, c->lists.numbers, c->lists.claims};
+    unsigned char always = 0, tested = 0; /* bits as enum MAY_: the lists asked at every word, by the test */
+    uint64_t want[INCMAP_MARK_WORDS] = {0};
+    const incmap_word_marks *words = NULL;
+    for (int l = 0; l < (int)(sizeof lists / sizeof *lists); l++) {
+        const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)lists[l];
+        if (incmap_wordlist_marked(lists[l], t) && (!words || m->words == words)) {
+            words = m->words;
+            want[m->word] |= 1ULL << m->bit;
+            tested |= (unsigned char)(1 << l);
+        } else {
+            always |= (unsigned char)(1 << l);
+        }
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        const incmap_token *k = &t->tok[i];
+        unsigned char may = 0;
+        if (k->flags & INCMAP_TOK_WORD) {
+            may = always | (k->flags & INCMAP_TOK_NUM ? MAY_NUMBER : 0);
+            uint64_t hit = 0;
+            if (tested)
+                for (int j = 0; j < INCMAP_MARK_WORDS; j++)
+                    hit |= words[k->lex_word].starts[j] & want[j];
+            for (int l = 0; hit && l < (int)(sizeof lists / sizeof *lists); l++)
+                if ((tested >> l & 1) && incmap_wordlist_may_start(lists[l], t, i))
+                    may |= (unsigned char)(1 << l);
+        }
+        c->may[i] = may;
+    }
+}
+
 static incmap_status layout(coder *c)
 {
     const incmap_tokens *t = c->in->toks;
@@ -124,12 +167,16 @@ static incmap_status layout(coder *c)
     c->sent_first = calloc(ns, sizeof *c->sent_first);
     c->sent_end = calloc(ns, sizeof *c->sent_end);
     c->paragraph = calloc(ns, sizeof *c->paragraph);
-    if (!c->sent_first || !c->sent_end || !c->paragraph)
+    c->may = malloc(t->n ? t->n : 1);
+    if (!c->sent_first || !c->sent_end || !c->paragraph || !c->may)
         return INCMAP_ERR_NOMEM;
-    for (size_t i = t->n; i-- > 0;)
-        c->sent_first[t->tok[i].sentence] = i;
-    for (size_t i = 0; i < t->n; i++)
-        c->sent_end[t->tok[i].sentence] = i + 1;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t s = t->tok[i].sentence;
+        if (!c->sent_end[s]) /* the sentence's first token */
+            c->sent_first[s] = i;
+        c->sent_end[s] = i + 1;
+    }
+    mark_may(c);
     for (size_t s = 1; s < t->n_sent; s++)
         c->paragraph[s] = c->paragraph[s - 1] + blank_line_between(c->in->text, t->sent[s - 1].end, t->sent[s].start);
     size_t np = c->in->n_places;
@@ -216,7 +263,7 @@ static int find_trigger(const coder *c, size_t first, size_t end, trigger *tr)
     int plural = 0; /* an event word counted ("17 attaques"): the sentence sums events up */
     for (size_t i = first; i < end; i++) {
         size_t nx;
-        const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx);
+        const char *v = c->may[i] & MAY_TRIGGER ? incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx) : NULL;
         if (!v)
             continue;
         int prio = atoi(v);
@@ -277,12 +324,16 @@ static void actor_country(const coder *c, actor *a, size_t first, size_t end)
 static size_t find_actors(const coder *c, size_t first, size_t end, actor *out)
 {
     const incmap_wordlist *lists[2] = {c->lists.common_actors, c->lists.actors};
+    const unsigned char bits[2] = {MAY_COMMON_ACTOR, MAY_ACTOR};
     size_t n = 0;
     for (size_t i = first; i < end && n < MAX_ACTORS; i++) {
+        if (!(c->may[i] & (MAY_COMMON_ACTOR | MAY_ACTOR)))
+            continue;
         size_t nx = 0, best_nx = 0;
         const char *best = NULL;
         for (int l = 0; l < 2; l++) {
-            const char *v = incmap_phrase_at(lists[l], c->in->text, c->in->toks, i, end, &nx);
+            const char *v = c->may[i] & bits[l] ? incmap_phrase_at(lists[l], c->in->text, c->in->toks, i, end, &nx)
+                                                : NULL;
             if (v && nx > best_nx)
                 best = v, best_nx = nx;
         }
@@ -389,14 +440,14 @@ static size_t find_numbers(const coder *c, size_t first, size_t end, const incma
     const incmap_tokens *t = c->in->toks;
     size_t n = 0;
     for (size_t i = first; i < end && n < MAX_FIGS;) {
-        int in_date = 0;
-        for (size_t k = 0; k < nd; k++)
-            in_date |= i >= dh[k].tok_first && i < dh[k].tok_end;
         long v;
         size_t nx;
-        /* a number opens with digits or a word of the numbers list: most words are asked no further */
-        if (!in_date && is_word(c, i) &&
-            ((t->tok[i].flags & INCMAP_TOK_NUM) || incmap_wordlist_may_start(c->lists.numbers, t, i)) &&
+        /* a number opens with digits or a word of the numbers list (MAY_NUMBER): most words are
+         * asked no further */
+        int in_date = 0;
+        for (size_t k = 0; (c->may[i] & MAY_NUMBER) && k < nd; k++)
+            in_date |= i >= dh[k].tok_first && i < dh[k].tok_end;
+        if ((c->may[i] & MAY_NUMBER) && !in_date &&
             incmap_number_at(c->lists.numbers, c->in->text, t, i, end, &v, &nx)) {
             size_t f;
             int article = v == 1 && !(t->tok[i].flags & INCMAP_TOK_NUM) && i > first &&
@@ -439,7 +490,7 @@ static size_t find_figures(const coder *c, size_t first, size_t end, number *num
     *zero = *vague = 0;
     for (size_t i = first; i < end && n < MAX_FIGS; i++) {
         size_t nx;
-        const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx);
+        const char *v = c->may[i] & MAY_CASUALTY ? incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx) : NULL;
         if (!v)
             continue;
         if (!strcmp(v, "zero")) {
@@ -891,7 +942,7 @@ static void apply_claim(coder *c, size_t s, size_t first, size_t end, const acto
     int claim = 0, neg = 0;
     for (size_t i = first; i < end; i++) {
         size_t nx;
-        const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx);
+        const char *v = c->may[i] & MAY_CLAIM ? incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx) : NULL;
         if (v)
             claim |= !strcmp(v, "claim"), neg |= !strcmp(v, "neg");
     }
@@ -1086,6 +1137,7 @@ static void coder_free(coder *c)
     free(c->sent_first);
     free(c->sent_end);
     free(c->paragraph);
+    free(c->may);
     free(c->place_first);
     free(c->place_idx);
     free(c->cue);

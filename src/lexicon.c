@@ -29,6 +29,7 @@ struct incmap_wordlist {
 typedef struct {
     uint64_t hash;
     const char *key;
+    size_t len; /* of key: marking compares every word of an article with memcmp, not strncmp */
 } lex_word;
 
 struct incmap_lexicon {
@@ -179,7 +180,7 @@ static size_t word_slot(const incmap_lexicon *lex, const char *key, size_t len, 
     size_t mask = lex->n_word_slots - 1, j = h & mask;
     for (; lex->word_slots[j]; j = (j + 1) & mask) {
         const lex_word *e = &lex->words[lex->word_slots[j]];
-        if (e->hash == h && !strncmp(e->key, key, len) && !e->key[len])
+        if (e->hash == h && e->len == len && !memcmp(e->key, key, len))
             break;
     }
     return j;
@@ -193,7 +194,7 @@ static uint32_t word_entry(incmap_lexicon *lex, const char *key, size_t len, uin
         if (key[len] && !(key = incmap_arena_strndup(lex->arena, key, len)))
             return 0;
         lex->word_slots[j] = (uint32_t)++lex->n_words;
-        lex->words[lex->n_words] = (lex_word){h, key};
+        lex->words[lex->n_words] = (lex_word){h, key, len};
     }
     return lex->word_slots[j];
 }

@@ -163,6 +163,11 @@ void incmap_buf_reserve(incmap_buf *b, size_t n)
     b->cap = b->len + n + 1;
 }
 
+char *incmap_buf_room_grow(incmap_buf *b, size_t n)
+{
+    return buf_reserve(b, n) ? NULL : b->s + b->len;
+}
+
 void incmap_buf_append_grow(incmap_buf *b, const char *s, size_t n)
 {
     if (buf_reserve(b, n))
@@ -221,10 +226,15 @@ static size_t put_digits(char *out, unsigned long long v)
     return n;
 }
 
-size_t incmap_format_fixed(char *out, double v, int decimals)
+#ifdef __SIZEOF_INT128__
+static const uint64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+#endif
+
+/* |v| * 10^decimals rounded to an integer as printf's "%.*f" rounds it (ties to even), into *q:
+ * 1 when done, 0 outside the common case (|v| < 1e12, decimals <= 6) that it handles. */
+static int fixed_digits(double v, int decimals, uint64_t *q)
 {
 #ifdef __SIZEOF_INT128__
-    static const uint64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
     double a = fabs(v);
     if (isfinite(v) && a < 1e12 && decimals >= 0 && decimals <= 6) {
         /* a = mant / 2^shift exactly, so a * 10^decimals is num / 2^shift: its integer part and
@@ -238,13 +248,25 @@ size_t incmap_format_fixed(char *out, double v, int decimals)
             mant |= 1ULL << 52;
         int shift = biased ? 1075 - biased : 1074; /* >= 12, as a < 2^40 */
         u128 num = (u128)mant * pow10[decimals];
-        uint64_t q = 0;     /* shift >= 128: a < 2^-74, which rounds to 0 */
+        *q = 0; /* shift >= 128: a < 2^-74, which rounds to 0 */
         if (shift < 128) {
-            q = (uint64_t)(num >> shift);
-            u128 rem = num - ((u128)q << shift), half = (u128)1 << (shift - 1);
-            if (rem > half || (rem == half && (q & 1)))
-                q++;
+            *q = (uint64_t)(num >> shift);
+            u128 rem = num - ((u128)*q << shift), half = (u128)1 << (shift - 1);
+            if (rem > half || (rem == half && (*q & 1)))
+                (*q)++;
         }
+        return 1;
+    }
+#endif
+    (void)v, (void)decimals, (void)q;
+    return 0;
+}
+
+size_t incmap_format_fixed(char *out, double v, int decimals)
+{
+#ifdef __SIZEOF_INT128__
+    uint64_t q;
+    if (fixed_digits(v, decimals, &q)) {
         char *p = out;
         if (signbit(v))
             *p++ = '-'; /* as printf: "-0.00" for -0.001 */
@@ -260,6 +282,55 @@ size_t incmap_format_fixed(char *out, double v, int decimals)
 #endif
     int n = snprintf(out, 48, "%.*f", decimals, v);
     return n < 0 ? 0 : (size_t)n;
+}
+
+size_t incmap_format_fixed_short(char *out, double v, int decimals)
+{
+#ifdef __SIZEOF_INT128__
+    uint64_t q;
+    if (fixed_digits(v, decimals, &q)) {
+        /* the digits as incmap_format_fixed gives them, less the zeros at the end of the
+         * decimals, without writing them first: the sign unless every digit is 0 ("-0") */
+        uint64_t frac = q % pow10[decimals];
+        char *p = out;
+        if (signbit(v) && q)
+            *p++ = '-';
+        p += put_digits(p, q / pow10[decimals]);
+        if (frac) {
+            size_t n = (size_t)decimals;
+            for (; frac % 10 == 0; frac /= 10)
+                n--;
+            *p++ = '.';
+            put_digits_width(p, frac, n);
+            p += n;
+        }
+        *p = 0;
+        return (size_t)(p - out);
+    }
+#endif
+    size_t n = incmap_format_fixed(out, v, decimals);
+    if (decimals > 0 && n > 0 && n < 48) {
+        while (out[n - 1] == '0')
+            out[--n] = 0;
+        if (out[n - 1] == '.')
+            out[--n] = 0;
+    }
+    if (!strcmp(out, "-0"))
+        strcpy(out, "0");
+    return strlen(out); /* not n: snprintf's "%.*f" of 1e300 was cut at 47 bytes */
+}
+
+size_t incmap_format_uint(char *out, unsigned long long v)
+{
+    return put_digits(out, v);
+}
+
+size_t incmap_format_int(char *out, long long v)
+{
+    if (v >= 0)
+        return put_digits(out, (unsigned long long)v);
+    *out = '-';
+    return 1 + put_digits(out + 1, 0ULL - (unsigned long long)v);
 }
 
 void incmap_buf_put_fixed(incmap_buf *b, double v, int decimals)

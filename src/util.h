@@ -59,6 +59,20 @@ static inline void incmap_buf_putc(incmap_buf *b, char c)
         incmap_buf_append_grow(b, &c, 1);
     }
 }
+/* Room for n more bytes and the NUL at the end of the string: where to write them, or NULL when
+ * out of memory. A writer that knows a bound on what it appends (the JSON output, a member at a
+ * time) then writes there without a check per byte, and ends with incmap_buf_done. */
+char *incmap_buf_room_grow(incmap_buf *b, size_t n);
+static inline char *incmap_buf_room(incmap_buf *b, size_t n)
+{
+    return b->len + n < b->cap && !b->oom ? b->s + b->len : incmap_buf_room_grow(b, n);
+}
+/* The string now ends at end (within the room given). */
+static inline void incmap_buf_done(incmap_buf *b, char *end)
+{
+    b->len = (size_t)(end - b->s);
+    *end = 0;
+}
 /* Makes room for n more bytes in one step, for a writer that knows about how much it will
  * append: growing by doubling from empty reallocates and copies the text again at each step.
  * Only a hint: when the room cannot be had, appends still grow the buffer as they need. */
@@ -79,6 +93,15 @@ int incmap_grow(void *items, size_t *cap, size_t need, size_t elsize);
  * length: the same digits, correctly rounded (ties to even, as glibc), computed in integers for
  * the common case (|v| < 1e12, decimals <= 6) and by snprintf otherwise. */
 size_t incmap_format_fixed(char *out, double v, int decimals);
+
+/* incmap_format_fixed's text with the trailing zeros of the decimals dropped, and the point when
+ * none is left ("14.35005", "1", "0.9"), and "0" for "-0": how the JSON output prints its numbers.
+ * The same length returned. */
+size_t incmap_format_fixed_short(char *out, double v, int decimals);
+
+/* "%llu" and "%lld" into out (at least 21 bytes), returning the length; not NUL-terminated. */
+size_t incmap_format_uint(char *out, unsigned long long v);
+size_t incmap_format_int(char *out, long long v);
 
 /* 64-bit FNV-1a; never returns 0 (0 marks an empty hash slot). */
 uint64_t incmap_hash(const void *data, size_t n, uint64_t seed);
