@@ -662,7 +662,11 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
         double least = (dlat * dlat + across * across) * (111.0 * 111.0); /* squared, in km */
         if (least > 300.0 * 300.0 && least >= ceiling * ceiling)
             continue;
-        double d = far_apart_km(lat, lon, w->lat[k], w->lon[k]);
+        /* Surely within 300 km (the approximation with the larger cosine of the latitudes between
+         * the two, and a margin for rounding): far_apart_km would say -1, without its cosine. */
+        double k_most = (lat < 0) != (w->lat[k] < 0) ? 1 : cos_lat > a->cos_lat ? cos_lat : a->cos_lat;
+        double most = (dlat * dlat + dlon * dlon * k_most * k_most) * (111.2 * 111.2);
+        double d = most < 299.0 * 299.0 ? -1 : far_apart_km(lat, lon, w->lat[k], w->lon[k]);
         if (d >= 0) {
             if (d < NEAR_KM_MAX && (nearest < 0 || d < nearest))
                 nearest = d;
@@ -692,13 +696,17 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
     return nearest;
 }
 
-/* Each candidate's fixed score: its base and the countries the article names. */
+/* Each candidate's fixed score (its base and the countries the article names), and the first
+ * pass: each mention's best by that score alone, without the other places. */
 static void score_countries(mention_state *st, size_t n, const countries_named *countries)
 {
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
-        if (s->shared)
-            continue; /* its twin's candidates, scored already */
+        if (s->shared) { /* its twin's candidates, scored already */
+            s->best = st[s->twin].best;
+            s->second = st[s->twin].second;
+            continue;
+        }
         /* A name with a reading in a country the article names loses its readings elsewhere;
          * a town with none there ("rentré de France ... Bandiagara") is only mildly doubted:
          * articles name the countries of their actors and visitors, not of every town. */
@@ -713,11 +721,14 @@ static void score_countries(mention_state *st, size_t n, const countries_named *
                 c->fixed += 0.25 * (cw >= 2 ? 1.0 : cw / 2);
             else if (countries->n && !(c->size & SIZE_COUNTRY))
                 c->fixed -= notable(c, in_named) ? 0.10 : 0.30;
+            c->score = c->fixed;
+            c->near_km = -1;
         }
+        pick(s);
     }
 }
 
-/* Scores every candidate against the anchors (none in the first pass) and picks each mention's
+/* The second pass: scores every candidate against the anchors and picks each mention's
  * best. A mention sharing its twin's candidates keeps them while it has the twin's window, and
  * takes a copy of its own to score against another. */
 static incmap_status score_pass(mention_state *st, size_t n, const anchor *anchors, size_t n_anchors,
@@ -1072,10 +1083,6 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
     }
 
     score_countries(st, n, &countries);
-    if (score_pass(st, n, NULL, 0, r->gz) != INCMAP_OK) {
-        rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
-        goto out;
-    }
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
         s->anchor = s->best != (size_t)-1 && s->c[s->best].score >= ACCEPT && !ms[i].fuzzy;
