@@ -308,10 +308,9 @@ incmap_gazetteer *incmap_gazetteer_open(const char *path, incmap_error *err)
         incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: cannot open: %s", path, g->db ? sqlite3_errmsg(g->db) : "?");
         goto fail;
     }
-    /* Pages read in place from the file's mapping rather than copied by a read() each: the
-     * details of every distinct place are a random look-up in a file of gigabytes at world scale.
-     * SQLite caps the size at its build's limit (2 GB in Debian's). */
-    sqlite3_exec(g->db, "PRAGMA mmap_size = 1099511627776", NULL, NULL, NULL);
+    /* Not PRAGMA mmap_size: reading SQLite's pages through a mapping saved a copy per page, but a
+     * fault on a cold file reads ahead around the page, and the first article's few look-ups took
+     * 80-100 ms instead of 20-30; warm, the mapped pages doubled as RSS. */
     /* One read transaction, from the first query to the close, rather than one begun and ended
      * around each look-up (a fifth of a look-up's cost): the file does not change (immutable). */
     sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL);
