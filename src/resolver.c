@@ -96,14 +96,13 @@ static double name_quality(uint16_t kind)
 /* What a place is, as the country weights judge it. */
 enum { SIZE_COUNTRY = 1, SIZE_CITY = 2 /* 100,000 people */, SIZE_TOWN = 4 /* 5,000, or 1,000 and a seat */ };
 
+/* A reading of a name as build_candidates makes it: the same in every article, so that the
+ * readings cache lends it out rather than copying hundreds of them for each article. */
 typedef struct {
     const incmap_gz_record *rec;
     double base;    /* what the name and the place say, alone */
-    double fixed;   /* that and the countries the article names: all but the other places */
-    double score;
-    double near_km; /* to the nearest anchor, or -1 */
-    /* rec's, at hand (the scoring passes need no other field of it), packed: lists of hundreds
-     * of candidates are copied from the readings cache */
+    double score0;  /* what the first choice of a reading (before the countries) goes by */
+    /* rec's, at hand (the scoring passes need no other field of it) */
     double cos_lat;     /* of lat: nearest_anchor's bounds */
     uint32_t geonameid; /* pick()'s tie-break */
     float lat, lon;
@@ -113,6 +112,13 @@ typedef struct {
     char fclass;
     uint8_t size; /* SIZE_* */
 } cand;
+
+/* A reading's scores in one article. */
+typedef struct {
+    double fixed;   /* its base and the countries the article names: all but the other places */
+    double score;
+    double near_km; /* to the nearest anchor, or -1 */
+} cand_score;
 
 /* What a mention's candidates and their scores depend on besides the other places: mentions
  * alike in all of it (a name repeated with no cue, no "(Mali)" after it) are scored once. */
@@ -127,7 +133,8 @@ typedef struct {
 } reading_sig;
 
 typedef struct {
-    cand *c;
+    const cand *c; /* the readings: lent by the readings cache, a twin's, or own (own_c) */
+    cand_score *sc; /* their scores: the twin's while shared, else own */
     size_t n;
     size_t best, second;
     int anchor;
@@ -135,7 +142,8 @@ typedef struct {
     uint64_t key_hash;
     reading_sig sig;
     size_t twin;       /* the first mention of the same signature, or (size_t)-1 */
-    int shared;        /* c is twin's (the same scores), not this mention's own */
+    int shared;        /* c and sc are twin's (the same scores), not this mention's own */
+    int own_c;         /* c was made for this mention alone (free it) */
     size_t win_lo, win_hi; /* the anchors it was last scored against */
 } mention_state;
 
@@ -192,16 +200,16 @@ static void pick(mention_state *s)
     double best_score = -INFINITY, second_score = -INFINITY;
     uint32_t best_id = 0;
     for (size_t i = 0; i < s->n; i++) {
-        const cand *c = &s->c[i];
-        if (best == (size_t)-1 || c->score > best_score || (c->score == best_score && c->geonameid < best_id)) {
+        double score = s->sc[i].score;
+        if (best == (size_t)-1 || score > best_score || (score == best_score && s->c[i].geonameid < best_id)) {
             second = best;
             second_score = best_score;
             best = i;
-            best_score = c->score;
-            best_id = c->geonameid;
-        } else if (second == (size_t)-1 || c->score > second_score) {
+            best_score = score;
+            best_id = s->c[i].geonameid;
+        } else if (second == (size_t)-1 || score > second_score) {
             second = i;
-            second_score = c->score;
+            second_score = score;
         }
     }
     s->best = best;
@@ -621,7 +629,8 @@ static int inside_anchor(const cand *c, const anchor *a)
  * counts, and reaches the ceiling. Anchors within 300 km wait with bounds of their geodesic
  * (central_angle), and only those whose lower bound beats the nearest so far are measured. The
  * minimum is the one measuring every anchor gives. */
-static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash, incmap_gazetteer *gz)
+static double nearest_anchor(const cand *c, cand_score *sc, const anchor_window *w, uint64_t key_hash,
+                             incmap_gazetteer *gz)
 {
     const incmap_gz_record *r = c->rec;
     uint64_t inside = 0;
@@ -630,7 +639,7 @@ static double nearest_anchor(cand *c, const anchor_window *w, uint64_t key_hash,
     for (uint64_t m = adm1; m; m &= m - 1) {
         size_t k = (size_t)__builtin_ctzll(m);
         if (w->a[k]->key_hash != key_hash && inside_anchor(c, w->a[k])) {
-            c->score += 0.25;
+            sc->score += 0.25;
             inside |= (uint64_t)1 << k;
         }
     }
@@ -714,15 +723,16 @@ static void score_countries(mention_state *st, size_t n, const countries_named *
         for (size_t k = 0; k < s->n && !in_named; k++)
             in_named = country_weight(countries, s->c[k].cc) > 0;
         for (size_t k = 0; k < s->n; k++) {
-            cand *c = &s->c[k];
-            c->fixed = c->base;
+            const cand *c = &s->c[k];
+            cand_score *sc = &s->sc[k];
+            sc->fixed = c->base;
             double cw = country_weight(countries, c->cc);
             if (cw > 0)
-                c->fixed += 0.25 * (cw >= 2 ? 1.0 : cw / 2);
+                sc->fixed += 0.25 * (cw >= 2 ? 1.0 : cw / 2);
             else if (countries->n && !(c->size & SIZE_COUNTRY))
-                c->fixed -= notable(c, in_named) ? 0.10 : 0.30;
-            c->score = c->fixed;
-            c->near_km = -1;
+                sc->fixed -= notable(c, in_named) ? 0.10 : 0.30;
+            sc->score = sc->fixed;
+            sc->near_km = -1;
         }
         pick(s);
     }
@@ -750,26 +760,26 @@ static incmap_status score_pass(mention_state *st, size_t n, const anchor *ancho
         s->win_hi = hi;
         const mention_state *t = s->twin != (size_t)-1 ? &st[s->twin] : NULL;
         if (t && t->win_lo == lo && t->win_hi == hi) { /* the same scores against the same anchors */
-            if (!s->shared) /* a copy of its own, from another window */
-                memcpy(s->c, t->c, s->n * sizeof *s->c);
+            if (!s->shared) /* scores of its own, from another window */
+                memcpy(s->sc, t->sc, s->n * sizeof *s->sc);
             s->best = t->best;
             s->second = t->second;
             continue;
         }
-        if (s->shared) {
-            cand *own = malloc((s->n ? s->n : 1) * sizeof *own);
+        if (s->shared) { /* the twin's readings still, but scores of its own */
+            cand_score *own = malloc((s->n ? s->n : 1) * sizeof *own);
             if (!own)
                 return INCMAP_ERR_NOMEM;
-            memcpy(own, t->c, s->n * sizeof *own);
-            s->c = own;
+            memcpy(own, t->sc, s->n * sizeof *own);
+            s->sc = own;
             s->shared = 0;
         }
         for (size_t k = 0; k < s->n; k++) {
-            cand *c = &s->c[k];
-            c->score = c->fixed;
-            c->near_km = w.n ? nearest_anchor(c, &w, s->key_hash, gz) : -1;
-            if (c->near_km >= 0)
-                c->score += 0.30 * exp(-c->near_km / 200.0);
+            cand_score *sc = &s->sc[k];
+            sc->score = sc->fixed;
+            sc->near_km = w.n ? nearest_anchor(&s->c[k], sc, &w, s->key_hash, gz) : -1;
+            if (sc->near_km >= 0)
+                sc->score += 0.30 * exp(-sc->near_km / 200.0);
         }
         pick(s);
     }
@@ -819,18 +829,18 @@ static void apply_container(const incmap_resolver *r, const mention_state *s, co
         return;
     if (res->rec && inside(res->rec, area->rec))
         return;
-    const cand *best = NULL;
+    size_t best = (size_t)-1;
     for (size_t k = 0; k < s->n; k++)
-        if (inside(s->c[k].rec, area->rec) && (!best || s->c[k].score > best->score))
-            best = &s->c[k];
+        if (inside(s->c[k].rec, area->rec) && (best == (size_t)-1 || s->sc[k].score > s->sc[best].score))
+            best = k;
     incmap_buf_clear(why);
     incmap_buf_puts(why, res->why);
-    if (best && best->score >= ACCEPT - 0.3) {
-        res->rec = best->rec;
-        res->geo_precision = precision_of(best->rec);
-        res->score = fmin(1.0, best->score / 1.3);
+    if (best != (size_t)-1 && s->sc[best].score >= ACCEPT - 0.3) {
+        res->rec = s->c[best].rec;
+        res->geo_precision = precision_of(res->rec);
+        res->score = fmin(1.0, s->sc[best].score / 1.3);
         incmap_buf_puts(why, "; the reading inside the area named after it: ");
-        fmt_place(why, r, best->rec);
+        fmt_place(why, r, res->rec);
     } else {
         res->rec = NULL;
         res->fallback = area->rec;
@@ -885,19 +895,23 @@ static size_t find_twin(size_t *table, size_t cap, const mention_state *st, size
 
 #define PREFETCH_AHEAD 8
 
-/* The readings cache (resolver.h): direct-mapped by signature, each slot owning a copy of the
- * candidates as build_candidates made them. */
+/* The readings cache (resolver.h): direct-mapped by signature, each slot owning the candidates
+ * as build_candidates made them, lent to the mentions of that signature (they never change
+ * them). A slot lent in the article being resolved is not given to another signature until
+ * the next article. */
 #define READINGS_SLOTS 4096
 #define READINGS_MAX_BYTES ((size_t)32 << 20)
 typedef struct {
     reading_sig sig; /* the key: the mention's signature, but for its name's hash */
     cand *c;         /* NULL: empty */
     size_t n;
+    uint64_t lent;   /* the article it was last lent to (incmap_readings_cache.article) */
 } readings_slot;
 
 struct incmap_readings_cache {
     readings_slot slot[READINGS_SLOTS];
-    size_t bytes; /* held by the slots */
+    size_t bytes;     /* held by the slots */
+    uint64_t article; /* counts the articles resolved, from 1 */
 };
 
 incmap_readings_cache *incmap_readings_cache_new(void)
@@ -915,11 +929,13 @@ void incmap_readings_cache_destroy(incmap_readings_cache *rc)
 }
 
 /* The slot of signature g (its key_hash 0): holding its readings (c set), or to be filled by
- * readings_keep. */
+ * readings_keep; NULL when the slot holds another signature's readings lent in this article. */
 static readings_slot *readings_slot_of(incmap_readings_cache *rc, const reading_sig *g)
 {
     readings_slot *sl = &rc->slot[sig_hash(g) % READINGS_SLOTS];
     if (sl->c && !same_sig(&sl->sig, g)) {
+        if (sl->lent == rc->article)
+            return NULL; /* in use */
         rc->bytes -= sl->n * sizeof *sl->c; /* another name's: replaced */
         free(sl->c);
         sl->c = NULL;
@@ -927,24 +943,38 @@ static readings_slot *readings_slot_of(incmap_readings_cache *rc, const reading_
     return sl;
 }
 
-static void readings_keep(incmap_readings_cache *rc, readings_slot *sl, const reading_sig *g, const cand *c,
-                          size_t n)
+/* Gives the slot the readings c (n of them, malloc'd) to own and lend; 0 when the cache is full
+ * (c stays the caller's). */
+static int readings_keep(incmap_readings_cache *rc, readings_slot *sl, const reading_sig *g, cand *c, size_t n)
 {
     size_t bytes = n * sizeof *c;
-    if (!n || rc->bytes + bytes > READINGS_MAX_BYTES || !(sl->c = malloc(bytes)))
-        return; /* full: kept no more */
-    memcpy(sl->c, c, bytes);
+    if (!n || rc->bytes + bytes > READINGS_MAX_BYTES)
+        return 0;
+    sl->c = c;
     sl->sig = *g;
     sl->n = n;
+    sl->lent = rc->article;
     rc->bytes += bytes;
+    return 1;
 }
 
-/* The candidates of mention m and their base scores, copied from twin when there is one. */
+/* Scores for the n readings c, as the first choice reads them. NULL when out of memory. */
+static cand_score *first_scores(const cand *c, size_t n)
+{
+    cand_score *sc = malloc((n ? n : 1) * sizeof *sc); /* fixed and near_km: set by the passes */
+    for (size_t k = 0; sc && k < n; k++)
+        sc[k].score = c[k].score0;
+    return sc;
+}
+
+/* The candidates of mention m and their first scores: twin's when there is one, else lent by
+ * the readings cache or made. */
 static incmap_status build_candidates(const incmap_resolver *r, const incmap_mention *m, mention_state *s,
                                       const mention_state *twin)
 {
     if (twin) { /* the same postings, scored alike: shared until a window tells them apart */
         s->c = twin->c;
+        s->sc = twin->sc;
         s->n = twin->n;
         s->shared = 1;
         return INCMAP_OK;
@@ -956,15 +986,16 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
     g.key_hash = 0;
     readings_slot *kept = np && r->readings ? readings_slot_of(r->readings, &g) : NULL;
     if (kept && kept->c) {
-        if (!(s->c = malloc(kept->n * sizeof *s->c)))
-            return INCMAP_ERR_NOMEM;
-        memcpy(s->c, kept->c, kept->n * sizeof *s->c);
+        kept->lent = r->readings->article;
+        s->c = kept->c;
         s->n = kept->n;
-        return INCMAP_OK;
+        return (s->sc = first_scores(s->c, s->n)) ? INCMAP_OK : INCMAP_ERR_NOMEM;
     }
-    s->c = malloc((np ? np : 1) * sizeof *s->c); /* every field a pass reads is set below or by it */
-    if (!s->c)
+    cand *own = malloc((np ? np : 1) * sizeof *own); /* every field is set below */
+    if (!own)
         return INCMAP_ERR_NOMEM;
+    s->c = own;
+    s->own_c = 1;
     for (size_t k2 = 0; k2 < np; k2++) {
         /* The records of a name lie anywhere in the index: asked for ahead, their cache misses
          * overlap instead of coming one after another. */
@@ -973,7 +1004,7 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
         const incmap_gz_record *rec = incmap_gazetteer_record(r->gz, m->posts[k2].record);
         if (!rec)
             continue;
-        cand *c = &s->c[s->n++];
+        cand *c = &own[s->n++];
         c->rec = rec;
         c->geonameid = rec->geonameid;
         c->lat = rec->lat;
@@ -1001,7 +1032,7 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
             c->base += 0.5;
         else if (m->cue == CUE_PPL && rec->fclass == 'P')
             c->base += 0.15;
-        c->score = c->base;
+        c->score0 = c->base;
         /* Acronyms in capitals ("RNI", "ONU", "CAN") are organisations far more often than
          * places; only a place's own main name counts. */
         if (s->sig.acronym && !country &&
@@ -1019,27 +1050,29 @@ static incmap_status build_candidates(const incmap_resolver *r, const incmap_men
         if (s->c[p].fclass == 'P' && (s->c[p].kind & (INCMAP_NAME_MAIN | INCMAP_NAME_CURATED)))
             towns[n_towns++] = (uint16_t)p;
     for (size_t a = 0; a < s->n && n_towns; a++) {
-        cand *c = &s->c[a];
+        cand *c = &own[a];
         if (c->fclass != 'A' || (c->size & SIZE_COUNTRY))
             continue;
         for (size_t t = 0; t < n_towns; t++) {
             const cand *p = &s->c[towns[t]];
             if (!memcmp(p->cc, c->cc, 2) && closer_than(r->gz, p->rec, c->rec, 150)) {
                 c->base -= 0.3;
-                c->score = c->base;
+                c->score0 = c->base;
                 break;
             }
         }
     }
-    if (kept)
-        readings_keep(r->readings, kept, &g, s->c, s->n);
-    return INCMAP_OK;
+    if (kept && readings_keep(r->readings, kept, &g, own, s->n))
+        s->own_c = 0; /* the cache's now, lent to this mention */
+    return (s->sc = first_scores(s->c, s->n)) ? INCMAP_OK : INCMAP_ERR_NOMEM;
 }
 
 incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms, size_t n, incmap_resolution *out,
                              incmap_error *err)
 {
     mention_state *st = calloc(n ? n : 1, sizeof *st);
+    if (r->readings)
+        r->readings->article++; /* what it lends from now on is in use until the next article */
     countries_named countries = {.n = 0};
     anchor *anchors = calloc(n ? n : 1, sizeof *anchors);
     size_t twins_cap = 64;
@@ -1085,7 +1118,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
     score_countries(st, n, &countries);
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
-        s->anchor = s->best != (size_t)-1 && s->c[s->best].score >= ACCEPT && !ms[i].fuzzy;
+        s->anchor = s->best != (size_t)-1 && s->sc[s->best].score >= ACCEPT && !ms[i].fuzzy;
         if (s->shared && ms[s->twin].fuzzy == ms[i].fuzzy) { /* the same first-pass scores: the same verdict */
             s->anchor = s->anchor && st[s->twin].anchor;
             continue;
@@ -1094,7 +1127,8 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
          * close contenders within 50 km of each other (Tibi I and Tibi II). */
         for (size_t k = 0; s->anchor && k < s->n; k++) {
             const cand *b = &s->c[s->best], *c = &s->c[k];
-            if (k != s->best && b->score - c->score < ANCHOR_MARGIN && !closer_than(r->gz, b->rec, c->rec, 50))
+            if (k != s->best && s->sc[s->best].score - s->sc[k].score < ANCHOR_MARGIN &&
+                !closer_than(r->gz, b->rec, c->rec, 50))
                 s->anchor = 0;
         }
     }
@@ -1123,7 +1157,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
             if (st[j].best == (size_t)-1 || strcmp(st[i].key, st[j].key) ||
                 st[i].c[st[i].best].rec == st[j].c[st[j].best].rec)
                 continue;
-            size_t weaker = st[i].c[st[i].best].score >= st[j].c[st[j].best].score ? j : i;
+            size_t weaker = st[i].sc[st[i].best].score >= st[j].sc[st[j].best].score ? j : i;
             size_t stronger = weaker == j ? i : j;
             /* a cue or a "(Mali)" is local evidence: it neither spreads nor gets overruled */
             if (ms[weaker].country_hint[0] || ms[weaker].cue || ms[stronger].cue)
@@ -1151,9 +1185,10 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
         incmap_buf_clear(&why);
         const cand *b = s->best != (size_t)-1 ? &s->c[s->best] : NULL;
         const cand *r2 = s->second != (size_t)-1 ? &s->c[s->second] : NULL;
-        int ok = b && b->score >= ACCEPT;
+        const cand_score *bs = b ? &s->sc[s->best] : NULL, *r2s = r2 ? &s->sc[s->second] : NULL;
+        int ok = b && bs->score >= ACCEPT;
         if (ok && ms[i].fuzzy && !(country_weight(&countries, b->rec->cc) > 0 ||
-                                   (b->near_km >= 0 && b->near_km < 300)))
+                                   (bs->near_km >= 0 && bs->near_km < 300)))
             ok = 0; /* a spelling variant needs the article's context to back it */
         if (ms[i].unknown) {
             incmap_buf_puts(&why, "announced as a place by the words before it; not in the gazetteer");
@@ -1184,27 +1219,27 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
             }
             if (ms[i].cue)
                 incmap_buf_puts(&why, ", cue word before it");
-            if (b->near_km >= 0) {
+            if (bs->near_km >= 0) {
                 incmap_buf_puts(&why, ", ");
-                incmap_buf_put_fixed(&why, b->near_km, 0);
+                incmap_buf_put_fixed(&why, bs->near_km, 0);
                 incmap_buf_puts(&why, " km from another place in the text");
             }
             incmap_buf_puts(&why, ", score ");
-            incmap_buf_put_fixed(&why, b->score, 2);
+            incmap_buf_put_fixed(&why, bs->score, 2);
             if (r2) {
                 incmap_buf_puts(&why, "; runner-up ");
                 fmt_place(&why, r, r2->rec);
                 incmap_buf_putc(&why, ' ');
-                incmap_buf_put_fixed(&why, r2->score, 2);
+                incmap_buf_put_fixed(&why, r2s->score, 2);
             }
         }
         if (ok) {
             res->rec = b->rec;
-            double margin = r2 ? b->score - r2->score : 0.5;
-            res->score = fmin(1.0, fmax(0.0, 0.5 * fmin(1.0, b->score / 1.3) + fmin(0.5, margin)));
+            double margin = r2 ? bs->score - r2s->score : 0.5;
+            res->score = fmin(1.0, fmax(0.0, 0.5 * fmin(1.0, bs->score / 1.3) + fmin(0.5, margin)));
             res->geo_precision = precision_of(b->rec);
         } else {
-            res->score = b ? fmin(0.5, fmax(0.0, b->score / 2)) : 0;
+            res->score = b ? fmin(0.5, fmax(0.0, bs->score / 2)) : 0;
             res->geo_precision = 0;
         }
         res->why = incmap_arena_strdup(r->arena, why.s ? why.s : "");
@@ -1226,9 +1261,12 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
     if (why.oom)
         rc = incmap_fail(err, INCMAP_ERR_NOMEM, "out of memory");
 out:
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (!st[i].shared)
-            free(st[i].c);
+            free(st[i].sc);
+        if (st[i].own_c)
+            free((void *)st[i].c);
+    }
     free(st);
     free(anchors);
     free(twins);
