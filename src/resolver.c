@@ -705,9 +705,9 @@ static double nearest_anchor(const cand *c, cand_score *sc, const anchor_window 
     return nearest;
 }
 
-/* Each candidate's fixed score (its base and the countries the article names), and the first
- * pass: each mention's best by that score alone, without the other places. */
-static void score_countries(mention_state *st, size_t n, const countries_named *countries)
+/* The first pass: each candidate's fixed score (its base and the countries the article names),
+ * and each mention's best by that score alone, without the other places. */
+static void first_pass(mention_state *st, size_t n, const countries_named *countries)
 {
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
@@ -1115,7 +1115,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
             add_country(&countries, cc, 0.5);
     }
 
-    score_countries(st, n, &countries);
+    first_pass(st, n, &countries);
     for (size_t i = 0; i < n; i++) {
         mention_state *s = &st[i];
         s->anchor = s->best != (size_t)-1 && s->sc[s->best].score >= ACCEPT && !ms[i].fuzzy;

@@ -17,23 +17,31 @@
 
 /* ---------------------------------------------------------------- the reference */
 
+/* A feature of id at lon, lat appended to features, as the old tree was built; returns its
+ * properties object. */
+static cJSON *reference_feature(cJSON *features, const char *id, double lon, double lat)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "type", "Feature");
+    cJSON_AddStringToObject(f, "id", id);
+    cJSON *g = cJSON_AddObjectToObject(f, "geometry");
+    cJSON_AddStringToObject(g, "type", "Point");
+    cJSON *c = cJSON_AddArrayToObject(g, "coordinates");
+    cJSON_AddItemToArray(c, cJSON_CreateNumber(round(lon * 1e6) / 1e6));
+    cJSON_AddItemToArray(c, cJSON_CreateNumber(round(lat * 1e6) / 1e6));
+    cJSON_AddItemToArray(features, f);
+    return cJSON_AddObjectToObject(f, "properties");
+}
+
 static void reference_incidents(cJSON *features, const incmap_doc *doc)
 {
     for (size_t i = 0; i < doc->n_incidents; i++) {
         const incmap_incident *x = &doc->incidents[i];
         if (!x->has_coords)
             continue;
-        cJSON *f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "type", "Feature");
         char id[96];
         snprintf(id, sizeof id, "%zu-%zu-%zu", x->evidence_start, x->evidence_end, i);
-        cJSON_AddStringToObject(f, "id", id);
-        cJSON *g = cJSON_AddObjectToObject(f, "geometry");
-        cJSON_AddStringToObject(g, "type", "Point");
-        cJSON *c = cJSON_AddArrayToObject(g, "coordinates");
-        cJSON_AddItemToArray(c, cJSON_CreateNumber(round(x->lon * 1e6) / 1e6));
-        cJSON_AddItemToArray(c, cJSON_CreateNumber(round(x->lat * 1e6) / 1e6));
-        cJSON *props = cJSON_AddObjectToObject(f, "properties");
+        cJSON *props = reference_feature(features, id, x->lon, x->lat);
         cJSON_AddStringToObject(props, "source", doc->source);
         if (x->event_date[0])
             cJSON_AddStringToObject(props, "event_date", x->event_date);
@@ -52,7 +60,6 @@ static void reference_incidents(cJSON *features, const incmap_doc *doc)
         cJSON_AddBoolToObject(props, "background", x->background);
         cJSON_AddNumberToObject(props, "confidence", round(x->confidence * 100) / 100);
         cJSON_AddStringToObject(props, "evidence", x->evidence ? x->evidence : "");
-        cJSON_AddItemToArray(features, f);
     }
 }
 
@@ -62,17 +69,9 @@ static void reference_places(cJSON *features, const incmap_doc *doc)
         const incmap_place *p = &doc->places[i];
         if (!p->has_coords)
             continue;
-        cJSON *f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "type", "Feature");
         char id[64];
         snprintf(id, sizeof id, "%zu-%zu", p->start, p->end);
-        cJSON_AddStringToObject(f, "id", id);
-        cJSON *g = cJSON_AddObjectToObject(f, "geometry");
-        cJSON_AddStringToObject(g, "type", "Point");
-        cJSON *c = cJSON_AddArrayToObject(g, "coordinates");
-        cJSON_AddItemToArray(c, cJSON_CreateNumber(round(p->lon * 1e6) / 1e6));
-        cJSON_AddItemToArray(c, cJSON_CreateNumber(round(p->lat * 1e6) / 1e6));
-        cJSON *props = cJSON_AddObjectToObject(f, "properties");
+        cJSON *props = reference_feature(features, id, p->lon, p->lat);
         cJSON_AddStringToObject(props, "source", doc->source);
         cJSON_AddStringToObject(props, "text", p->text);
         cJSON_AddNumberToObject(props, "start", (double)p->start);
@@ -91,7 +90,6 @@ static void reference_places(cJSON *features, const incmap_doc *doc)
         cJSON_AddNumberToObject(props, "score", round(p->score * 100) / 100);
         cJSON_AddStringToObject(props, "why", p->why);
         cJSON_AddStringToObject(props, "section", p->section);
-        cJSON_AddItemToArray(features, f);
     }
 }
 
