@@ -201,6 +201,8 @@ static void pick(mention_state *s)
     uint32_t best_id = 0;
     for (size_t i = 0; i < s->n; i++) {
         double score = s->sc[i].score;
+        if (score < second_score)
+            continue; /* most readings: neither best nor second (second_score <= best_score) */
         if (best == (size_t)-1 || score > best_score || (score == best_score && s->c[i].geonameid < best_id)) {
             second = best;
             second_score = best_score;
