@@ -346,8 +346,9 @@ int incmap_dates_may_state_year(const incmap_date_scanner *sc, size_t first, siz
 {
     reader r = {sc, end};
     int y;
+    const incmap_token *tok = sc->toks->tok;
     for (size_t i = first; i < end; i++)
-        if (read_year(&r, i, &y))
+        if (tok[i].norm_len == 4 && read_year(&r, i, &y)) /* the length first: most words fail it */
             return 1;
     return 0;
 }

@@ -58,9 +58,12 @@ typedef struct {
     incmap_date_scanner ds;
     size_t *sent_first, *sent_end;
     int *paragraph;
-    /* per token, the MAY_ lists a phrase (or, MAY_NUMBER, a number) may start at: the word's
-     * marks read once, where each sentence loop read them for each of its lists */
-    unsigned char *may;
+    /* the words of body sentence s where a phrase of some MAY_ list (or, MAY_NUMBER, a number)
+     * may start, cand[cand_first[s] .. cand_first[s + 1]) in text order, and those lists,
+     * cand_may[]: the words' marks read once for all the lists, and the sentence loops visit
+     * only these, not every token (most words start nothing) */
+    size_t *cand, *cand_first;
+    unsigned char *cand_may;
     /* the places of sentence s: place_idx[place_first[s] .. place_first[s + 1]), in text order,
      * so that a sentence looks at its own places, not at every place of the article */
     size_t *place_first, *place_idx;
@@ -122,41 +125,51 @@ static int blank_line_between(const char *text, size_t a, size_t b)
     return 0;
 }
 
-/* Fills coder.may. Most words start no key of these lists, and one test of the word's marks
- * against the bits of all of them (the lists of one lexicon share the marks) says so; the others
- * are asked list by list. A list the marks do not record may start anywhere. */
+/* Fills the sentences' token ranges and the candidates of the body sentences, in one pass over
+ * the tokens (they come sentence by sentence). Most words start no key of the MAY_ lists, and one
+ * test of the word's marks against the bits of all of them (the lists of one lexicon share the
+ * marks) says so; for the others, the bits found name the lists. A list the marks do not record
+ * may start anywhere. */
 static void mark_may(coder *c)
 {
     const incmap_tokens *t = c->in->toks;
     const incmap_wordlist *lists[] = {c->lists.common_actors, c->lists.actors, c->lists.triggers,
                                       c->lists.casualties, c->lists.numbers, c->lists.claims};
-    unsigned char always = 0, tested = 0; /* bits as enum MAY_: the lists asked at every word, by the test */
+    unsigned char always = 0; /* bits as enum MAY_: the lists asked at every word */
     uint64_t want[INCMAP_MARK_WORDS] = {0};
+    unsigned char may_of[INCMAP_MARK_WORDS][64] = {{0}}; /* the MAY_ bits of a bit of the marks */
     const incmap_word_marks *words = NULL;
     for (int l = 0; l < (int)(sizeof lists / sizeof *lists); l++) {
         const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)lists[l];
         if (incmap_wordlist_marked(lists[l], t) && (!words || m->words == words)) {
             words = m->words;
             want[m->word] |= 1ULL << m->bit;
-            tested |= (unsigned char)(1 << l);
+            may_of[m->word][m->bit] |= (unsigned char)(1 << l);
         } else {
             always |= (unsigned char)(1 << l);
         }
     }
-    for (size_t i = 0; i < t->n; i++) {
-        const incmap_token *k = &t->tok[i];
-        unsigned char may = 0;
-        if (k->flags & INCMAP_TOK_WORD) {
-            may = always | (k->flags & INCMAP_TOK_NUM ? MAY_NUMBER : 0);
-            uint64_t hit = 0;
-            if (tested)
-                for (int j = 0; j < INCMAP_MARK_WORDS; j++)
-                    hit |= words[k->lex_word].starts[j] & want[j];
-            for (int l = 0; hit && l < (int)(sizeof lists / sizeof *lists); l++)
-                if ((tested >> l & 1) && incmap_wordlist_may_start(lists[l], t, i))
-                    may |= (unsigned char)(1 << l);
+    size_t n = 0;
+    for (size_t i = 0; i < t->n;) {
+        size_t s = (size_t)t->tok[i].sentence;
+        /* only body sentences are coded */
+        int body = t->sent[s].section == INCMAP_SECTION_BODY;
+        c->sent_first[s] = i;
+        for (; i < t->n && (size_t)t->tok[i].sentence == s; i++) {
+            const incmap_token *k = &t->tok[i];
+            if (!body || !(k->flags & INCMAP_TOK_WORD))
+                continue;
+            unsigned char may = always | (k->flags & INCMAP_TOK_NUM ? MAY_NUMBER : 0);
+            for (int j = 0; words && j < INCMAP_MARK_WORDS; j++)
+                for (uint64_t hit = words[k->lex_word].starts[j] & want[j]; hit; hit &= hit - 1)
+                    may |= may_of[j][__builtin_ctzll(hit)];
+            if (may) {
+                c->cand[n] = i;
+                c->cand_may[n++] = may;
+            }
         }
-        c->may[i] = may;
+        c->sent_end[s] = i;
+        c->cand_first[s + 1] = n;
     }
 }
 
@@ -167,15 +180,11 @@ static incmap_status layout(coder *c)
     c->sent_first = calloc(ns, sizeof *c->sent_first);
     c->sent_end = calloc(ns, sizeof *c->sent_end);
     c->paragraph = calloc(ns, sizeof *c->paragraph);
-    c->may = malloc(t->n ? t->n : 1);
-    if (!c->sent_first || !c->sent_end || !c->paragraph || !c->may)
+    c->cand = malloc((t->n ? t->n : 1) * sizeof *c->cand);
+    c->cand_may = malloc(t->n ? t->n : 1);
+    c->cand_first = calloc(ns + 1, sizeof *c->cand_first);
+    if (!c->sent_first || !c->sent_end || !c->paragraph || !c->cand || !c->cand_may || !c->cand_first)
         return INCMAP_ERR_NOMEM;
-    for (size_t i = 0; i < t->n; i++) {
-        size_t s = t->tok[i].sentence;
-        if (!c->sent_end[s]) /* the sentence's first token */
-            c->sent_first[s] = i;
-        c->sent_end[s] = i + 1;
-    }
     mark_may(c);
     for (size_t s = 1; s < t->n_sent; s++)
         c->paragraph[s] = c->paragraph[s - 1] + blank_line_between(c->in->text, t->sent[s - 1].end, t->sent[s].start);
@@ -254,16 +263,19 @@ static trigger_ctx context_of(const coder *c, size_t pos, size_t first, int casu
 }
 
 /* The strongest trigger of the sentence ("5|attack", "9|Explosions/Remote violence|Air/drone strike"). */
-static int find_trigger(const coder *c, size_t first, size_t end, trigger *tr)
+static int find_trigger(const coder *c, size_t s, trigger *tr)
 {
     const incmap_wordlist *w = c->lists.triggers;
+    size_t first = c->sent_first[s], end = c->sent_end[s];
     memset(tr, 0, sizeof *tr);
     tr->etype = tr->stype = "";
     int event = 0, weapon = 0; /* an event word seen; the best trigger is only a weapon */
     int plural = 0; /* an event word counted ("17 attaques"): the sentence sums events up */
-    for (size_t i = first; i < end; i++) {
-        size_t nx;
-        const char *v = c->may[i] & MAY_TRIGGER ? incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx) : NULL;
+    for (size_t k = c->cand_first[s], from = first; k < c->cand_first[s + 1]; k++) {
+        size_t i = c->cand[k], nx;
+        if (i < from || !(c->cand_may[k] & MAY_TRIGGER))
+            continue;
+        const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx);
         if (!v)
             continue;
         int prio = atoi(v);
@@ -284,7 +296,7 @@ static int find_trigger(const coder *c, size_t first, size_t end, trigger *tr)
             tr->stype = !b ? "" : wpn ? incmap_arena_strndup(c->in->arena, b + 1, (size_t)(wpn - b - 1)) : b + 1;
             weapon = wpn != NULL;
         }
-        i = nx - 1;
+        from = nx;
     }
     if (weapon && !event)
         tr->prio = 0;
@@ -321,19 +333,21 @@ static void actor_country(const coder *c, actor *a, size_t first, size_t end)
     }
 }
 
-static size_t find_actors(const coder *c, size_t first, size_t end, actor *out)
+static size_t find_actors(const coder *c, size_t s, actor *out)
 {
     const incmap_wordlist *lists[2] = {c->lists.common_actors, c->lists.actors};
     const unsigned char bits[2] = {MAY_COMMON_ACTOR, MAY_ACTOR};
+    size_t first = c->sent_first[s], end = c->sent_end[s];
     size_t n = 0;
-    for (size_t i = first; i < end && n < MAX_ACTORS; i++) {
-        if (!(c->may[i] & (MAY_COMMON_ACTOR | MAY_ACTOR)))
+    for (size_t q = c->cand_first[s], from = first; q < c->cand_first[s + 1] && n < MAX_ACTORS; q++) {
+        size_t i = c->cand[q];
+        if (i < from || !(c->cand_may[q] & (MAY_COMMON_ACTOR | MAY_ACTOR)))
             continue;
         size_t nx = 0, best_nx = 0;
         const char *best = NULL;
         for (int l = 0; l < 2; l++) {
-            const char *v = c->may[i] & bits[l] ? incmap_phrase_at(lists[l], c->in->text, c->in->toks, i, end, &nx)
-                                                : NULL;
+            const char *v =
+                c->cand_may[q] & bits[l] ? incmap_phrase_at(lists[l], c->in->text, c->in->toks, i, end, &nx) : NULL;
             if (v && nx > best_nx)
                 best = v, best_nx = nx;
         }
@@ -352,7 +366,7 @@ static size_t find_actors(const coder *c, size_t first, size_t end, actor *out)
         size_t f;
         a->agent = incmap_phrase_before(c->lists.agent_markers, c->in->text, c->in->toks, i, first, &f) != NULL;
         actor_country(c, a, first, end);
-        i = best_nx - 1;
+        from = best_nx;
     }
     return n;
 }
@@ -434,28 +448,27 @@ typedef struct {
     int article; /* "un"/"une" right after "d'"/"de": more likely an article than a count */
 } number;
 
-static size_t find_numbers(const coder *c, size_t first, size_t end, const incmap_date_hit *dh, size_t nd,
-                           number *out)
+static size_t find_numbers(const coder *c, size_t s, const incmap_date_hit *dh, size_t nd, number *out)
 {
     const incmap_tokens *t = c->in->toks;
+    size_t first = c->sent_first[s], end = c->sent_end[s];
     size_t n = 0;
-    for (size_t i = first; i < end && n < MAX_FIGS;) {
+    for (size_t k = c->cand_first[s], from = first; k < c->cand_first[s + 1] && n < MAX_FIGS; k++) {
         long v;
-        size_t nx;
+        size_t i = c->cand[k], nx;
         /* a number opens with digits or a word of the numbers list (MAY_NUMBER): most words are
          * asked no further */
+        if (i < from || !(c->cand_may[k] & MAY_NUMBER))
+            continue;
         int in_date = 0;
-        for (size_t k = 0; (c->may[i] & MAY_NUMBER) && k < nd; k++)
-            in_date |= i >= dh[k].tok_first && i < dh[k].tok_end;
-        if ((c->may[i] & MAY_NUMBER) && !in_date &&
-            incmap_number_at(c->lists.numbers, c->in->text, t, i, end, &v, &nx)) {
+        for (size_t d = 0; d < nd; d++)
+            in_date |= i >= dh[d].tok_first && i < dh[d].tok_end;
+        if (!in_date && incmap_number_at(c->lists.numbers, c->in->text, t, i, end, &v, &nx)) {
             size_t f;
             int article = v == 1 && !(t->tok[i].flags & INCMAP_TOK_NUM) && i > first &&
                           incmap_phrase_before(c->lists.article_before_one, c->in->text, t, i, first, &f);
             out[n++] = (number){i, v, 0, article};
-            i = nx;
-        } else {
-            i++;
+            from = nx;
         }
     }
     return n;
@@ -482,15 +495,18 @@ static int attackers_word(const coder *c, size_t pos, size_t end)
 
 /* Pairs each death or injury word with the nearest free number before it (or just after it:
  * "tuant onze civils"), so "douze soldats tués et une dizaine blessés" gives 12 dead, 10 hurt. */
-static size_t find_figures(const coder *c, size_t first, size_t end, number *nums, size_t nn, figure *out,
-                           int *zero, int *vague)
+static size_t find_figures(const coder *c, size_t s, number *nums, size_t nn, figure *out, int *zero,
+                           int *vague)
 {
     const incmap_wordlist *w = c->lists.casualties;
+    size_t first = c->sent_first[s], end = c->sent_end[s];
     size_t n = 0, prev_cue = first;
     *zero = *vague = 0;
-    for (size_t i = first; i < end && n < MAX_FIGS; i++) {
-        size_t nx;
-        const char *v = c->may[i] & MAY_CASUALTY ? incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx) : NULL;
+    for (size_t q = c->cand_first[s], from = first; q < c->cand_first[s + 1] && n < MAX_FIGS; q++) {
+        size_t i = c->cand[q], nx;
+        if (i < from || !(c->cand_may[q] & MAY_CASUALTY))
+            continue;
+        const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx);
         if (!v)
             continue;
         if (!strcmp(v, "zero")) {
@@ -521,7 +537,7 @@ static size_t find_figures(const coder *c, size_t first, size_t end, number *num
             }
             prev_cue = nx;
         }
-        i = nx - 1;
+        from = nx;
     }
     return n;
 }
@@ -933,16 +949,18 @@ static incmap_status settle(coder *c)
 
 /* "L'attaque a été revendiquée par le JNIM": the named group becomes the perpetrator of the
  * recent incidents that had none. */
-static void apply_claim(coder *c, size_t s, size_t first, size_t end, const actor *a, size_t na)
+static void apply_claim(coder *c, size_t s, const actor *a, size_t na)
 {
     const incmap_wordlist *w = c->lists.claims;
     const actor *g = first_of(a, na, is_group, NULL);
     if (!g)
         return; /* no group to credit: the sentence need not be read (most sentences) */
     int claim = 0, neg = 0;
-    for (size_t i = first; i < end; i++) {
+    for (size_t k = c->cand_first[s]; k < c->cand_first[s + 1]; k++) {
         size_t nx;
-        const char *v = c->may[i] & MAY_CLAIM ? incmap_phrase_at(w, c->in->text, c->in->toks, i, end, &nx) : NULL;
+        if (!(c->cand_may[k] & MAY_CLAIM))
+            continue;
+        const char *v = incmap_phrase_at(w, c->in->text, c->in->toks, c->cand[k], c->sent_end[s], &nx);
         if (v)
             claim |= !strcmp(v, "claim"), neg |= !strcmp(v, "neg");
     }
@@ -987,24 +1005,24 @@ static incmap_status code_sentence(coder *c, size_t s)
 {
     size_t first = c->sent_first[s], end = c->sent_end[s];
     actor a[MAX_ACTORS];
-    size_t na = find_actors(c, first, end, a);
+    size_t na = find_actors(c, s, a);
     for (size_t k = 0; k < na; k++)
         if (a[k].kind == K_GROUP)
             c->sole_group = !c->sole_group || !strcmp(c->sole_group, a[k].name) ? a[k].name : "";
     trigger tr;
     /* "Aucune attaque n'a été enregistrée", "la recrudescence des attaques": no event. */
-    if (!find_trigger(c, first, end, &tr) || tr.ctx == CTX_NEGATED || tr.ctx == CTX_TREND) {
-        apply_claim(c, s, first, end, a, na);
+    if (!find_trigger(c, s, &tr) || tr.ctx == CTX_NEGATED || tr.ctx == CTX_TREND) {
+        apply_claim(c, s, a, na);
         note_places(c, s, first);
         return INCMAP_OK;
     }
     incmap_date_hit dh[MAX_DATES];
     size_t nd = incmap_dates_scan(&c->ds, first, end, dh, MAX_DATES);
     number nums[MAX_FIGS];
-    size_t nn = find_numbers(c, first, end, dh, nd, nums);
+    size_t nn = find_numbers(c, s, dh, nd, nums);
     figure figs[MAX_FIGS];
     int zero, vague;
-    size_t nf = find_figures(c, first, end, nums, nn, figs, &zero, &vague);
+    size_t nf = find_figures(c, s, nums, nn, figs, &zero, &vague);
 
     site sites[MAX_SITES];
     size_t ns = find_sites(c, s, first, &tr, sites);
@@ -1084,7 +1102,7 @@ static incmap_status code_sentence(coder *c, size_t s)
         c->ctx_days = d0.days;
         c->ctx_prec = d0.prec;
     }
-    apply_claim(c, s, first, end, a, na);
+    apply_claim(c, s, a, na);
     note_places(c, s, first);
     return INCMAP_OK;
 }
@@ -1137,7 +1155,9 @@ static void coder_free(coder *c)
     free(c->sent_first);
     free(c->sent_end);
     free(c->paragraph);
-    free(c->may);
+    free(c->cand);
+    free(c->cand_may);
+    free(c->cand_first);
     free(c->place_first);
     free(c->place_idx);
     free(c->cue);

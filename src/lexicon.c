@@ -29,7 +29,8 @@ struct incmap_wordlist {
 typedef struct {
     uint64_t hash;
     const char *key;
-    size_t len; /* of key: marking compares every word of an article with memcmp, not strncmp */
+    size_t len;    /* of key: marking compares every word of an article with it, not strncmp */
+    uint64_t head; /* key's first eight bytes as they lie in memory, zeros past its end (key_head) */
 } lex_word;
 
 struct incmap_lexicon {
@@ -186,6 +187,18 @@ static size_t word_slot(const incmap_lexicon *lex, const char *key, size_t len, 
     return j;
 }
 
+/* The first eight bytes at key as they lie in memory (little-endian: the first the lowest), zeros
+ * past its len bytes: keys of eight bytes or fewer, most words, are equal when these are. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "key_head masks a key's first bytes as the low ones");
+static uint64_t key_head(const char *key, size_t len)
+{
+    unsigned char b[8] = {0};
+    memcpy(b, key, len < 8 ? len : 8);
+    uint64_t h;
+    memcpy(&h, b, 8);
+    return h;
+}
+
 /* The entry of key (hash h), added with no lists when it is not there; 0 when out of memory. */
 static uint32_t word_entry(incmap_lexicon *lex, const char *key, size_t len, uint64_t h)
 {
@@ -194,7 +207,7 @@ static uint32_t word_entry(incmap_lexicon *lex, const char *key, size_t len, uin
         if (key[len] && !(key = incmap_arena_strndup(lex->arena, key, len)))
             return 0;
         lex->word_slots[j] = (uint32_t)++lex->n_words;
-        lex->words[lex->n_words] = (lex_word){h, key, len};
+        lex->words[lex->n_words] = (lex_word){h, key, len, key_head(key, len)};
     }
     return lex->word_slots[j];
 }
@@ -375,6 +388,30 @@ const char *incmap_wordlist_get(const incmap_wordlist *w, const char *key, size_
     return incmap_wordlist_find(w, key, keylen, &longer);
 }
 
+/* The entry of word token i's key, 0 when it has none: word_slot's answer, with a key of eight
+ * bytes or fewer compared by key_head in one test rather than by memcmp. The eight bytes read
+ * where the key starts in the keys' buffer lie inside it (tokenize reserves room for the whole
+ * text; the last keys may lack them, and are compared by memcmp); those past the key are masked. */
+static uint32_t token_entry(const incmap_lexicon *lex, const incmap_tokens *t, size_t i)
+{
+    const incmap_token *k = &t->tok[i];
+    const char *key = incmap_tok_norm(t, i);
+    size_t len = k->norm_len;
+    int by_head = len <= 8 && k->norm_off + 8 <= t->norm.cap;
+    uint64_t head = 0;
+    if (by_head) {
+        memcpy(&head, key, 8);
+        head &= ~0ULL >> (64 - 8 * len); /* len >= 1 */
+    }
+    size_t mask = lex->n_word_slots - 1;
+    for (size_t j = k->hash & mask; lex->word_slots[j]; j = (j + 1) & mask) {
+        const lex_word *e = &lex->words[lex->word_slots[j]];
+        if (e->hash == k->hash && e->len == len && (by_head ? e->head == head : !memcmp(e->key, key, len)))
+            return lex->word_slots[j];
+    }
+    return 0;
+}
+
 void incmap_lexicon_mark(const incmap_lexicon *lex, incmap_tokens *t)
 {
     t->lexicon = NULL;
@@ -382,9 +419,7 @@ void incmap_lexicon_mark(const incmap_lexicon *lex, incmap_tokens *t)
         return;
     for (size_t i = 0; i < t->n; i++) {
         incmap_token *k = &t->tok[i];
-        k->lex_word = (k->flags & INCMAP_TOK_WORD) && k->norm_len
-                          ? lex->word_slots[word_slot(lex, incmap_tok_norm(t, i), k->norm_len, k->hash)]
-                          : 0;
+        k->lex_word = (k->flags & INCMAP_TOK_WORD) && k->norm_len ? token_entry(lex, t, i) : 0;
     }
     t->lexicon = lex;
 }

@@ -38,10 +38,12 @@ const char *incmap_phrase_from(const incmap_wordlist *w, const char *text, const
     int maxw = incmap_wordlist_max_words(w);
     if (i >= end || !(t->tok[i].flags & INCMAP_TOK_WORD) || maxw <= 0)
         return NULL;
+    /* The key read so far; a one-word key is the token's own, probed where it lies, and copied
+     * here only when a second word follows (most look-ups end at the first). */
     char key[KEY_MAX];
     size_t len = 0;
     /* the hash of key[0..hashed), grown with the key from its second word on: one word's is the
-     * token's, and most look-ups end there */
+     * token's */
     uint64_t h = incmap_hash_start(0);
     size_t hashed = 0;
     const char *best = NULL;
@@ -55,8 +57,13 @@ const char *incmap_phrase_from(const incmap_wordlist *w, const char *text, const
         }
         if (words > 0 && !incmap_wordlist_may_continue(w, t, j))
             break; /* no key goes on with this word ("les" then "habitants") */
-        if (!key_add(key, &len, t, j))
+        if (words == 0) {
+            size_t n = t->tok[j].norm_len;
+            if (!n || n + 2 > KEY_MAX)
+                break;
+        } else if ((words == 1 && !key_add(key, &len, t, i)) || !key_add(key, &len, t, j)) {
             break;
+        }
         words++;
         int longer;
         const char *v;
@@ -65,14 +72,12 @@ const char *incmap_phrase_from(const incmap_wordlist *w, const char *text, const
              * of "la région de"), as often: no probe */
             v = NULL;
             longer = incmap_wordlist_may_start(w, t, j);
+        } else if (words == 1) {
+            v = incmap_wordlist_find_hashed(w, incmap_tok_norm(t, j), t->tok[j].norm_len, t->tok[j].hash, &longer);
         } else {
-            uint64_t hash = t->tok[j].hash; /* one word: the key is the token's */
-            if (words > 1) {
-                h = incmap_hash_update(h, key + hashed, len - hashed);
-                hashed = len;
-                hash = incmap_hash_finish(h);
-            }
-            v = incmap_wordlist_find_hashed(w, key, len, hash, &longer);
+            h = incmap_hash_update(h, key + hashed, len - hashed);
+            hashed = len;
+            v = incmap_wordlist_find_hashed(w, key, len, incmap_hash_finish(h), &longer);
         }
         if (v) {
             best = v;
@@ -87,9 +92,6 @@ const char *incmap_phrase_from(const incmap_wordlist *w, const char *text, const
 const char *incmap_phrase_before(const incmap_wordlist *w, const char *text, const incmap_tokens *t, size_t i,
                                  size_t begin, size_t *first)
 {
-    int maxw = incmap_wordlist_max_words(w);
-    size_t j = i, words = 0;
-    const char *best = NULL;
     /* A phrase that ends at i ends with its last word before i (past the joiners that follow an
      * elided word), which must then be a key of w or a word inside one; the marks mostly answer
      * that it is neither, and the starts need not be tried. */
@@ -99,6 +101,9 @@ const char *incmap_phrase_before(const incmap_wordlist *w, const char *text, con
     if (last == begin || !(t->tok[last - 1].flags & INCMAP_TOK_WORD) ||
         !(incmap_wordlist_may_hold(w, t, last - 1) || incmap_wordlist_may_continue(w, t, last - 1)))
         return NULL;
+    int maxw = incmap_wordlist_max_words(w);
+    size_t j = i, words = 0;
+    const char *best = NULL;
     /* Try every start up to maxw words back; keep the longest phrase that ends at i. */
     while (j > begin && (int)words < maxw) {
         j--;

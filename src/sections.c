@@ -21,12 +21,26 @@ static void sentence_tokens(const incmap_tokens *t, size_t s, size_t from, size_
     *end = i;
 }
 
-static size_t count_words(const incmap_tokens *t, size_t first, size_t end)
+/* What tells furniture in sentence s, from token from on: its token range (as sentence_tokens
+ * finds it), its words and its '|' marks (navigation bars), in one pass over its tokens. */
+typedef struct {
+    size_t first, end, words, bars;
+} sentence_shape;
+
+static sentence_shape read_sentence(const char *text, const incmap_tokens *t, size_t s, size_t from)
 {
-    size_t n = 0;
-    for (size_t i = first; i < end; i++)
-        n += (t->tok[i].flags & INCMAP_TOK_WORD) != 0;
-    return n;
+    sentence_shape sh = {0, 0, 0, 0};
+    size_t i = from;
+    while (i < t->n && t->tok[i].sentence < (int32_t)s)
+        i++;
+    sh.first = i;
+    for (; i < t->n && t->tok[i].sentence == (int32_t)s; i++) {
+        const incmap_token *k = &t->tok[i];
+        sh.words += (k->flags & INCMAP_TOK_WORD) != 0;
+        sh.bars += (k->flags & INCMAP_TOK_PUNCT) && text[k->start] == '|';
+    }
+    sh.end = i;
+    return sh;
 }
 
 /* The boilerplate cue of w ("thread" or "line") among the first two words of the sentence, or
@@ -44,14 +58,6 @@ static const char *furniture_cue(const incmap_wordlist *w, const char *text, con
             return v;
     }
     return NULL;
-}
-
-static size_t count_char(const char *text, const incmap_tokens *t, size_t first, size_t end, char c)
-{
-    size_t n = 0;
-    for (size_t i = first; i < end; i++)
-        n += (t->tok[i].flags & INCMAP_TOK_PUNCT) && text[t->tok[i].start] == c;
-    return n;
 }
 
 /* Does a line break separate byte offsets a < b? */
@@ -115,14 +121,14 @@ void incmap_sections_classify(const incmap_lexicon *lex, const char *lang, const
 {
     const incmap_wordlist *boilerplate = incmap_lexicon_list(lex, lang, "boilerplate");
     int thread = 0;
-    size_t first, end = 0;
+    size_t end = 0;
     for (size_t s = 0; s < toks->n_sent; s++) {
-        sentence_tokens(toks, s, end, &first, &end);
-        size_t words = count_words(toks, first, end);
-        const char *cue = furniture_cue(boilerplate, text, toks, first, end);
-        if (cue && !strcmp(cue, "thread") && words <= 4)
+        sentence_shape sh = read_sentence(text, toks, s, end);
+        end = sh.end;
+        const char *cue = furniture_cue(boilerplate, text, toks, sh.first, sh.end);
+        if (cue && !strcmp(cue, "thread") && sh.words <= 4)
             thread = 1;
-        int furniture = thread || count_char(text, toks, first, end, '|') >= 1 || (cue && words <= 8);
+        int furniture = thread || sh.bars >= 1 || (cue && sh.words <= 8);
         toks->sent[s].section = furniture ? INCMAP_SECTION_BOILERPLATE : INCMAP_SECTION_BODY;
     }
     mark_headline_lists(text, toks);

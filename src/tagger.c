@@ -626,19 +626,37 @@ const char *incmap_detect_language(const incmap_lexicon *lex, const incmap_token
     size_t hits[MAX_LANGS] = {0}, n_langs = 0;
     for (; langs[n_langs] && n_langs < MAX_LANGS; n_langs++)
         words[n_langs] = incmap_lexicon_list(lex, langs[n_langs], "function_words");
-    /* One pass over the words, each tried in every language and answered by its marks; a word
-     * that no list holds is skipped at once when the marks tell that. */
-    int marked = 1;
-    for (size_t l = 0; l < n_langs; l++)
-        marked &= incmap_wordlist_marked(words[l], t);
-    for (size_t i = 0; i < t->n && i < 5000; i++) {
-        if (!is_word(t, i) || (marked && !t->tok[i].lex_word))
-            continue;
-        /* the word's marks read once for all languages, when every list is recorded in them */
-        const incmap_word_marks *e = marked ? incmap_token_marks(words[0], t, i) : NULL;
-        for (size_t l = 0; l < n_langs; l++)
-            hits[l] += e ? (size_t)incmap_wordlist_bit(words[l], e->keys)
-                         : (size_t)incmap_wordlist_has_tok(words[l], t, i);
+    /* When the marks record every list (the lists of one lexicon share them), one test of a
+     * word's marks against all the lists' bits says which hold it: a word that none holds, most
+     * of an article, costs that test alone, and a function word a count per list holding it. */
+    const incmap_word_marks *marks = NULL;
+    uint64_t want[INCMAP_MARK_WORDS] = {0};
+    for (size_t l = 0; l < n_langs; l++) {
+        const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)words[l];
+        if (!incmap_wordlist_marked(words[l], t) || (marks && m->words != marks)) {
+            marks = NULL;
+            break;
+        }
+        marks = m->words;
+        want[m->word] |= 1ULL << m->bit;
+    }
+    size_t end = t->n < 5000 ? t->n : 5000;
+    if (marks) {
+        size_t per_list[64 * INCMAP_MARK_WORDS] = {0}; /* hits by list bit */
+        for (size_t i = 0; i < end; i++) {
+            uint32_t lw = t->tok[i].lex_word; /* 0, in no list, for punctuation too */
+            for (size_t j = 0; lw && j < INCMAP_MARK_WORDS; j++)
+                for (uint64_t x = marks[lw].keys[j] & want[j]; x; x &= x - 1)
+                    per_list[64 * j + (size_t)__builtin_ctzll(x)]++;
+        }
+        for (size_t l = 0; l < n_langs; l++) {
+            const incmap_wordlist_marks *m = (const incmap_wordlist_marks *)words[l];
+            hits[l] = per_list[64 * m->word + m->bit];
+        }
+    } else {
+        for (size_t i = 0; i < end; i++)
+            for (size_t l = 0; l < n_langs && is_word(t, i); l++)
+                hits[l] += (size_t)incmap_wordlist_has_tok(words[l], t, i);
     }
     const char *best = "fr";
     size_t best_hits = 0;

@@ -30,6 +30,8 @@ int incmap_utf8_valid(const char *s, size_t n)
 
 /* ---------------------------------------------------------------- decoding */
 
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the decoding reads eight bytes with the first the lowest");
+
 /* Windows-1252's 0x80-0x9F; the five undefined bytes map to their Latin-1 C1 control. */
 static const uint16_t cp1252_high[32] = {
     0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
@@ -122,12 +124,17 @@ incmap_status incmap_text_decode(const char *bytes, size_t n, const char *name, 
     size_t bad = (size_t)-1;
     for (size_t i = skip; i < n;) {
         /* Printable ASCII, most of any article, eight bytes at a time: no byte has its high bit
-         * set, and each (below 0x80) reaches it when 0x60 is added only if it is 0x20 or more. */
+         * set, and each (below 0x80) reaches it when 0x60 is added only if it is 0x20 or more.
+         * Eight bytes that are not all so are left at the first that is not, not byte by byte:
+         * the sums before it carry into no other byte, so its bit is the lowest set. */
         const uint64_t high = 0x8080808080808080ULL;
         for (uint64_t w; i + 8 <= n; i += 8) {
             memcpy(&w, b + i, 8);
-            if ((w & high) || ((w + 0x6060606060606060ULL) & high) != high)
+            uint64_t other = (w | ~(w + 0x6060606060606060ULL)) & high;
+            if (other) {
+                i += (size_t)__builtin_ctzll(other) / 8;
                 break;
+            }
         }
         if (i >= n)
             break;
@@ -643,25 +650,30 @@ incmap_status incmap_tokenize(const char *s, size_t n, incmap_tokens *t)
             i++;
             continue;
         }
-        int k = p[i] < 0x80 ? (cp = p[i], 1) : incmap_utf8_decode(p + i, n - i, &cp);
-        if (!k) {
-            cp = 0xFFFD;
-            k = 1;
-        }
-        if (cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' || cp == 0x2028 || cp == 0x2029) {
-            hard_break = 1;
-            i += (size_t)k;
-            continue;
-        }
-        if (cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x202F || cp == 0x2009) {
-            if (++spaces >= 3 || cp == '\t')
+        int k = 1;
+        int word = ascii_word[p[i]] != 0; /* the next most common: an ASCII letter or digit */
+        if (!word) {
+            k = p[i] < 0x80 ? (cp = p[i], 1) : incmap_utf8_decode(p + i, n - i, &cp);
+            if (!k) {
+                cp = 0xFFFD;
+                k = 1;
+            }
+            if (cp == '\n' || cp == '\r' || cp == '\f' || cp == '\v' || cp == 0x2028 || cp == 0x2029) {
                 hard_break = 1;
-            i += (size_t)k;
-            continue;
+                i += (size_t)k;
+                continue;
+            }
+            if (cp == ' ' || cp == '\t' || cp == 0xA0 || cp == 0x202F || cp == 0x2009) {
+                if (++spaces >= 3 || cp == '\t')
+                    hard_break = 1;
+                i += (size_t)k;
+                continue;
+            }
+            word = is_word_cp(cp);
         }
         spaces = 0;
         size_t start = i;
-        if (is_word_cp(cp)) {
+        if (word) {
             uint32_t flags;
             plain_key key = {0, 0};
             key_kind kind = KEY_READY;
