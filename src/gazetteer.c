@@ -42,28 +42,6 @@ typedef struct {
     double km;
 } distance_entry;
 
-/* How much of the mapped name index a process may hold resident. Look-ups touch pages all over
- * the index, and each fault maps 64 KB around its page, or a whole 2 MB folio when the page cache
- * holds the file in huge folios (as after `cp` or a build): within a few thousand articles most
- * of a 2 GB index would count in the process's RSS, though the page cache holds it, shared and
- * clean. Past the budget the mapping's pages are dropped; the page cache keeps them, and the
- * next look-ups map the ones in use again, a fault per folio (1-3 drops in a run over 10 MB of
- * articles on the 12M world; peak RSS 1.1 GB instead of 1.5, for about 1% more time).
- * The resident size is read from /proc/self/statm (a system call) after as many look-ups (name
- * probes and records) as there are 2 MB folios left under the budget, and at least
- * RESIDENT_CHECK_MIN: a process far under the budget checks seldom, and one near it, where a run
- * settles once the hot part of the index is mapped, a few hundred times per 10 MB of text. */
-#define RESIDENT_MAX ((size_t)1 << 30)
-#define RESIDENT_CHECK_MIN 256
-typedef struct {
-    int statm;    /* /proc/self/statm, or -1: not checked (no /proc) */
-    size_t until; /* look-ups until the next check */
-    size_t base;  /* file pages resident at open: the binary and its libraries */
-    size_t page;  /* bytes */
-    size_t max;   /* RESIDENT_MAX, but for tests */
-    size_t drops; /* how many times the pages were dropped */
-} resident_watch;
-
 /* Probes already answered, direct-mapped by the key's hash; keys too long for an entry are not
  * remembered. Two caches: name probes (incmap_gazetteer_probe_hashed), since capitalised words
  * recur within an article and from one to the next, and in an index of gigabytes each probe is
@@ -107,7 +85,6 @@ struct incmap_gazetteer {
     /* PROBE_CACHE and SPELLING_CACHE entries, or NULL; written through a const gazetteer, as
      * they only remember answers */
     answer_entry *probes, *spelling;
-    resident_watch *resident; /* NULL: never checked */
     details_entry *cache; /* DETAILS_CACHE entries, or NULL */
     admin_name_entry *admin_names; /* ADMIN_NAMES_CACHE entries, allocated with cache; NULL: none */
     distance_entry *distances; /* DISTANCE_CACHE entries, allocated on first use; NULL: none */
@@ -126,62 +103,6 @@ struct incmap_gazetteer {
     const incmap_gz_posting *posts;
     const char *strings;
 };
-
-/* The pages resident in file mappings (statm's third field), or 0 when unknown. */
-static size_t resident_file_pages(int statm)
-{
-    char buf[128];
-    ssize_t n = pread(statm, buf, sizeof buf - 1, 0);
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    unsigned long size, resident, shared;
-    return sscanf(buf, "%lu %lu %lu", &size, &resident, &shared) == 3 ? shared : 0;
-}
-
-static void resident_watch_start(incmap_gazetteer *g)
-{
-    resident_watch *w = g->resident = malloc(sizeof *g->resident);
-    if (!w)
-        return;
-    w->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-    w->base = w->statm >= 0 ? resident_file_pages(w->statm) : 0;
-    w->page = (size_t)sysconf(_SC_PAGESIZE);
-    w->max = RESIDENT_MAX;
-    w->drops = 0;
-    w->until = RESIDENT_MAX >> 21;
-}
-
-void incmap_gazetteer_set_resident_max(incmap_gazetteer *g, size_t bytes)
-{
-    if (g->resident) {
-        g->resident->max = bytes;
-        g->resident->until = 1;
-    }
-}
-
-size_t incmap_gazetteer_resident_drops(const incmap_gazetteer *g)
-{
-    return g->resident ? g->resident->drops : 0;
-}
-
-/* Counts a look-up in the index (a probe, a record), and when it is time, checks the budget:
- * drops the mapping's pages when past it, and sets when to check next. */
-static void resident_count_probe(const incmap_gazetteer *g)
-{
-    resident_watch *w = g->resident;
-    if (!w || w->statm < 0 || --w->until)
-        return;
-    size_t pages = resident_file_pages(w->statm);
-    size_t used = pages > w->base ? (pages - w->base) * w->page : 0;
-    if (used >= w->max) {
-        madvise((void *)g->map, g->map_len, MADV_DONTNEED);
-        w->drops++;
-        used = 0;
-    }
-    size_t until = used < w->max ? (w->max - used) >> 21 : 0;
-    w->until = until < RESIDENT_CHECK_MIN ? RESIDENT_CHECK_MIN : until;
-}
 
 size_t incmap_gazetteer_skeleton(const char *key, size_t len, char *out)
 {
@@ -434,7 +355,6 @@ incmap_gazetteer *incmap_gazetteer_open(const char *path, incmap_error *err)
     fd = -1;
     if (check_index(g, idx_path, build_id, err) != INCMAP_OK)
         goto fail;
-    resident_watch_start(g);
     g->spelling = calloc(SPELLING_CACHE, sizeof *g->spelling); /* NULL: run without a cache */
     g->probes = calloc(PROBE_CACHE, sizeof *g->probes);
     if (sqlite3_prepare_v2(g->db,
@@ -481,9 +401,6 @@ void incmap_gazetteer_close(incmap_gazetteer *g)
     free(g->probes);
     if (g->map)
         munmap((void *)g->map, g->map_len);
-    if (g->resident && g->resident->statm >= 0)
-        close(g->resident->statm);
-    free(g->resident);
     free(g->path);
     free(g);
 }
@@ -513,7 +430,6 @@ int incmap_gazetteer_probe_hashed(const incmap_gazetteer *g, const char *key, si
         *longer = e->longer;
         return e->found;
     }
-    resident_count_probe(g);
     int found = probe_index(g, key, len, h, out, n_out, longer);
     answer_keep(e, key, len, h, found, found ? *out : NULL, *n_out, *longer);
     return found;
@@ -549,7 +465,6 @@ static int probe_index(const incmap_gazetteer *g, const char *key, size_t len, u
 
 const incmap_gz_record *incmap_gazetteer_record(const incmap_gazetteer *g, uint32_t i)
 {
-    resident_count_probe(g);
     return i < g->h->n_records ? &g->rec[i] : NULL;
 }
 

@@ -51,12 +51,6 @@ incmap_gazetteer *incmap_gazetteer_open(const char *path, incmap_error *err);
 void incmap_gazetteer_close(incmap_gazetteer *g);
 const char *incmap_gazetteer_path(const incmap_gazetteer *g);
 
-/* The mapped index's pages are dropped whenever more than a budget (1 GiB) of them is resident
- * (gazetteer.c). Tests lower the budget, and count the drops. */
-void incmap_gazetteer_set_resident_max(incmap_gazetteer *g, size_t bytes);
-size_t incmap_gazetteer_resident_drops(const incmap_gazetteer *g);
-
-
 /* Probes the index for a normalised key. Returns the postings (n_out of them, possibly 0) and
  * sets *longer when some indexed name extends the key by more words: the tagger keeps reading.
  * Returns 0 when the key is unknown altogether. fuzzy selects the spelling-variant table. */

@@ -1,13 +1,11 @@
 /* test_geocode.c: whole articles through incmap_geocode with the bundled gazetteer: what is a
  * place, what each place resolves to, byte offsets, and the JSON contract. The texts are short
  * sentences written for these tests. Expected ids were checked with `incmap gazetteer lookup`. */
-#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 
 #include <cjson/cJSON.h>
 
-#include "context.h"
 #include "incmap.h"
 #include "testing.h"
 
@@ -506,55 +504,6 @@ static void test_json_forms_agree(void **state)
     END_TABLE(bad);
 }
 
-static int is_txt(const struct dirent *e)
-{
-    size_t n = strlen(e->d_name);
-    return n > 4 && !strcmp(e->d_name + n - 4, ".txt");
-}
-
-/* The gazetteer drops the mapped index's pages when past its resident budget, under the
- * readings that the resolver and its cache still point to: with no budget at all (a drop at
- * every check) every article must come out the same, byte for byte. */
-static void test_index_pages_dropped(void **state)
-{
-    incmap_ctx *ctx = *state;
-    incmap_options o = incmap_default_options();
-    o.gazetteer_path = INCMAP_TEST_GAZETTEER;
-    incmap_error err = {0};
-    incmap_ctx *dropping = incmap_ctx_new(&o, &err);
-    assert_non_null(dropping);
-    incmap_gazetteer_set_resident_max(dropping->gz, 0);
-    struct dirent **names;
-    int k = scandir(INCMAP_TEST_DATA "/../eval/articles", &names, is_txt, alphasort), bad = 0;
-    assert_true(k >= 40);
-    for (int round = 0; round < 2; round++) /* the second: from the readings cache */
-        for (int i = 0; i < k; i++) {
-            char path[4096], *bytes = NULL;
-            size_t len = 0;
-            snprintf(path, sizeof path, "%s/%s", INCMAP_TEST_DATA "/../eval/articles", names[i]->d_name);
-            assert_int_equal(incmap_read_file(path, 0, &bytes, &len, &err), INCMAP_OK);
-            incmap_article_info info = {.source = path};
-            incmap_doc *want = incmap_geocode(ctx, bytes, len, &info, &err);
-            incmap_doc *got = incmap_geocode(dropping, bytes, len, &info, &err);
-            assert_true(want && got);
-            char *want_json = incmap_doc_to_json(want, 0), *got_json = incmap_doc_to_json(got, 0);
-            CHECK_STR(bad, path, want_json, got_json);
-            free(want_json);
-            free(got_json);
-            incmap_doc_destroy(want);
-            incmap_doc_destroy(got);
-            free(bytes);
-        }
-    for (int i = 0; i < k; i++)
-        free(names[i]);
-    free(names);
-    /* a drop per RESIDENT_CHECK_MIN (256) look-ups: the articles make some two thousand */
-    CHECK_TRUE(bad, incmap_gazetteer_resident_drops(dropping->gz) >= 5, "%zu drops",
-               incmap_gazetteer_resident_drops(dropping->gz));
-    incmap_ctx_destroy(dropping);
-    END_TABLE(bad);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,7 +511,7 @@ int main(void)
         cmocka_unit_test(test_no_places),        cmocka_unit_test(test_language_detection),
         cmocka_unit_test(test_offsets_table),    cmocka_unit_test(test_offsets_match_input),
         cmocka_unit_test(test_errors),           cmocka_unit_test(test_json_contract),
-        cmocka_unit_test(test_json_forms_agree), cmocka_unit_test(test_index_pages_dropped),
+        cmocka_unit_test(test_json_forms_agree),
     };
     return cmocka_run_group_tests(tests, ctx_setup, ctx_teardown);
 }
