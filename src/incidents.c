@@ -130,7 +130,7 @@ static int blank_line_between(const char *text, size_t a, size_t b)
  * test of the word's marks against the bits of all of them (the lists of one lexicon share the
  * marks) says so; for the others, the bits found name the lists. A list the marks do not record
  * may start anywhere. */
-static void mark_may(coder *c)
+static void list_candidates(coder *c)
 {
     const incmap_tokens *t = c->in->toks;
     const incmap_wordlist *lists[] = {c->lists.common_actors, c->lists.actors, c->lists.triggers,
@@ -185,7 +185,7 @@ static incmap_status layout(coder *c)
     c->cand_first = calloc(ns + 1, sizeof *c->cand_first);
     if (!c->sent_first || !c->sent_end || !c->paragraph || !c->cand || !c->cand_may || !c->cand_first)
         return INCMAP_ERR_NOMEM;
-    mark_may(c);
+    list_candidates(c);
     for (size_t s = 1; s < t->n_sent; s++)
         c->paragraph[s] = c->paragraph[s - 1] + blank_line_between(c->in->text, t->sent[s - 1].end, t->sent[s].start);
     size_t np = c->in->n_places;

@@ -391,22 +391,21 @@ const char *incmap_wordlist_get(const incmap_wordlist *w, const char *key, size_
 /* The entry of word token i's key, 0 when it has none: word_slot's answer, with a key of eight
  * bytes or fewer compared by key_head in one test rather than by memcmp. The eight bytes read
  * where the key starts in the keys' buffer lie inside it (tokenize reserves room for the whole
- * text; the last keys may lack them, and are compared by memcmp); those past the key are masked. */
+ * text; the last keys may lack them, and go to word_slot); those past the key are masked. */
 static uint32_t token_entry(const incmap_lexicon *lex, const incmap_tokens *t, size_t i)
 {
     const incmap_token *k = &t->tok[i];
     const char *key = incmap_tok_norm(t, i);
     size_t len = k->norm_len;
-    int by_head = len <= 8 && k->norm_off + 8 <= t->norm.cap;
-    uint64_t head = 0;
-    if (by_head) {
-        memcpy(&head, key, 8);
-        head &= ~0ULL >> (64 - 8 * len); /* len >= 1 */
-    }
+    if (len > 8 || k->norm_off + 8 > t->norm.cap)
+        return lex->word_slots[word_slot(lex, key, len, k->hash)];
+    uint64_t head;
+    memcpy(&head, key, 8);
+    head &= ~0ULL >> (64 - 8 * len); /* len >= 1 */
     size_t mask = lex->n_word_slots - 1;
     for (size_t j = k->hash & mask; lex->word_slots[j]; j = (j + 1) & mask) {
         const lex_word *e = &lex->words[lex->word_slots[j]];
-        if (e->hash == k->hash && e->len == len && (by_head ? e->head == head : !memcmp(e->key, key, len)))
+        if (e->hash == k->hash && e->len == len && e->head == head)
             return lex->word_slots[j];
     }
     return 0;
