@@ -117,7 +117,7 @@ typedef struct {
 typedef struct {
     double fixed;   /* its base and the countries the article names: all but the other places */
     double score;
-    double near_km; /* to the nearest anchor, or -1 */
+    double near_km; /* to the nearest anchor, -1 if none is near, or UNMEASURED (score_pass) */
 } cand_score;
 
 /* What a mention's candidates and their scores depend on besides the other places: mentions
@@ -616,10 +616,26 @@ static int inside_anchor(const cand *c, const anchor *a)
            !memcmp(c->cc, a->rec->cc, 2);
 }
 
+/* The ADM1 anchors of the window other than c's own name's that hold c (bit k: w->a[k]): each
+ * adds to its score instead of counting by distance ("inside a region the article names"). */
+static uint64_t anchors_holding(const cand *c, const anchor_window *w, uint64_t key_hash)
+{
+    uint64_t inside = 0;
+    /* what inside_anchor asks of c */
+    uint64_t adm1 = c->fclass != 'A' && c->admin1_off && (w->adm1_codes & adm1_bit(c->admin1_off)) ? w->adm1 : 0;
+    for (uint64_t m = adm1; m; m &= m - 1) {
+        size_t k = (size_t)__builtin_ctzll(m);
+        if (w->a[k]->key_hash != key_hash && inside_anchor(c, w->a[k]))
+            inside |= (uint64_t)1 << k;
+    }
+    return inside;
+}
+
 /* The least distance from candidate c to the window's anchors other than those its own name
  * chose: the equirectangular approximation beyond 300 km, else the geodesic; -1 when none counts
  * (none is within NEAR_KM_MAX).
- * An ADM1 anchor holding c adds to its score instead ("inside a region the article names").
+ * The ADM1 anchors holding c (inside, from anchors_holding) are passed over: they add to its score
+ * instead.
  *
  * A window holds up to 64 anchors and a name up to 400 readings, so not every pair is measured.
  * Every distance is at least 110 km per degree of latitude (a meridian degree is 110.57 km at the
@@ -631,20 +647,10 @@ static int inside_anchor(const cand *c, const anchor *a)
  * counts, and reaches the ceiling. Anchors within 300 km wait with bounds of their geodesic
  * (central_angle), and only those whose lower bound beats the nearest so far are measured. The
  * minimum is the one measuring every anchor gives. */
-static double nearest_anchor(const cand *c, cand_score *sc, const anchor_window *w, uint64_t key_hash,
+static double nearest_anchor(const cand *c, uint64_t inside, const anchor_window *w, uint64_t key_hash,
                              incmap_gazetteer *gz)
 {
     const incmap_gz_record *r = c->rec;
-    uint64_t inside = 0;
-    /* what inside_anchor asks of c */
-    uint64_t adm1 = c->fclass != 'A' && c->admin1_off && (w->adm1_codes & adm1_bit(c->admin1_off)) ? w->adm1 : 0;
-    for (uint64_t m = adm1; m; m &= m - 1) {
-        size_t k = (size_t)__builtin_ctzll(m);
-        if (w->a[k]->key_hash != key_hash && inside_anchor(c, w->a[k])) {
-            sc->score += 0.25;
-            inside |= (uint64_t)1 << k;
-        }
-    }
     double lat = c->lat, lon = c->lon, cos_lat = c->cos_lat;
     if (beyond_window(w, lat, lon, cos_lat))
         return -1;
@@ -740,6 +746,33 @@ static void first_pass(mention_state *st, size_t n, const countries_named *count
     }
 }
 
+/* The most the nearest anchor adds to a score: 0.30 exp(-d / 200) at d = 0. */
+#define NEAR_BONUS_MAX 0.30
+/* cand_score.near_km of a reading that could not come first or second whatever its distances:
+ * score_pass leaves them unmeasured (most readings of a name at world scale), its score holds
+ * all but the distance's part, and measure_reading completes it when asked. */
+#define UNMEASURED (-2.0)
+
+/* A reading's score in a window but for the nearest anchor's part: its fixed score and the ADM1
+ * anchors that hold it, which it returns (anchors_holding). */
+static uint64_t score_inside(const cand *c, cand_score *sc, const anchor_window *w, uint64_t key_hash)
+{
+    uint64_t inside = w->n ? anchors_holding(c, w, key_hash) : 0;
+    sc->score = sc->fixed;
+    for (uint64_t m = inside; m; m &= m - 1)
+        sc->score += 0.25;
+    return inside;
+}
+
+/* Adds the nearest anchor's part to what score_inside left (and returned: inside). */
+static void score_near(const cand *c, cand_score *sc, uint64_t inside, const anchor_window *w, uint64_t key_hash,
+                       incmap_gazetteer *gz)
+{
+    sc->near_km = w->n ? nearest_anchor(c, inside, w, key_hash, gz) : -1;
+    if (sc->near_km >= 0)
+        sc->score += NEAR_BONUS_MAX * exp(-sc->near_km / 200.0);
+}
+
 /* The second pass: scores every candidate against the anchors and picks each mention's
  * best. A mention sharing its twin's candidates keeps them while it has the twin's window, and
  * takes a copy of its own to score against another. */
@@ -776,12 +809,26 @@ static incmap_status score_pass(mention_state *st, size_t n, const anchor *ancho
             s->sc = own;
             s->shared = 0;
         }
+        /* What each reading scores whatever the distances, and the second highest of that: a
+         * reading that the nearest anchor cannot lift to it is neither first nor second. */
+        double top = -INFINITY, runner_up = -INFINITY;
+        uint64_t inside[MAX_CANDIDATES];
         for (size_t k = 0; k < s->n; k++) {
             cand_score *sc = &s->sc[k];
-            sc->score = sc->fixed;
-            sc->near_km = w.n ? nearest_anchor(&s->c[k], sc, &w, s->key_hash, gz) : -1;
-            if (sc->near_km >= 0)
-                sc->score += 0.30 * exp(-sc->near_km / 200.0);
+            inside[k] = score_inside(&s->c[k], sc, &w, s->key_hash);
+            if (sc->score > top) {
+                runner_up = top;
+                top = sc->score;
+            } else if (sc->score > runner_up) {
+                runner_up = sc->score;
+            }
+        }
+        for (size_t k = 0; k < s->n; k++) {
+            cand_score *sc = &s->sc[k];
+            if (w.n && sc->score + NEAR_BONUS_MAX < runner_up - 1e-9)
+                sc->near_km = UNMEASURED;
+            else
+                score_near(&s->c[k], sc, inside[k], &w, s->key_hash, gz);
         }
         pick(s);
     }
@@ -822,19 +869,35 @@ static int inside(const incmap_gz_record *x, const incmap_gz_record *a)
     return x->admin1_off == a->admin1_off && d < 0;
 }
 
+/* Reading k of mention s scored in full, as score_pass scores those that may come first, when a
+ * later step makes it s's choice (one sense per discourse) or weighs it (a container). */
+static void measure_reading(mention_state *s, size_t k, const anchor *anchors, incmap_gazetteer *gz)
+{
+    cand_score *sc = &s->sc[k];
+    if (sc->near_km != UNMEASURED)
+        return;
+    anchor_window w = {.n = 0};
+    window_slide(&w, anchors, s->win_lo, s->win_hi);
+    score_near(&s->c[k], sc, score_inside(&s->c[k], sc, &w, s->key_hash), &w, s->key_hash, gz);
+}
+
 /* A mention with a container keeps a reading inside it; with none inside it is unresolved and
  * the container stands in for it (precision 2): never a homonym abroad ("Moura" in Portugal). */
-static void apply_container(const incmap_resolver *r, const mention_state *s, const incmap_resolution *area,
-                            incmap_resolution *res, incmap_buf *why)
+static void apply_container(const incmap_resolver *r, mention_state *s, const anchor *anchors,
+                            const incmap_resolution *area, incmap_resolution *res, incmap_buf *why)
 {
     if (!area->rec || area->rec->fclass != 'A')
         return;
     if (res->rec && inside(res->rec, area->rec))
         return;
     size_t best = (size_t)-1;
-    for (size_t k = 0; k < s->n; k++)
-        if (inside(s->c[k].rec, area->rec) && (best == (size_t)-1 || s->sc[k].score > s->sc[best].score))
+    for (size_t k = 0; k < s->n; k++) {
+        if (!inside(s->c[k].rec, area->rec))
+            continue;
+        measure_reading(s, k, anchors, r->gz);
+        if (best == (size_t)-1 || s->sc[k].score > s->sc[best].score)
             best = k;
+    }
     incmap_buf_clear(why);
     incmap_buf_puts(why, res->why);
     if (best != (size_t)-1 && s->sc[best].score >= ACCEPT - 0.3) {
@@ -1167,6 +1230,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
             const incmap_gz_record *want = st[stronger].c[st[stronger].best].rec;
             for (size_t k = 0; k < st[weaker].n; k++)
                 if (st[weaker].c[k].rec == want) {
+                    measure_reading(&st[weaker], k, anchors, r->gz);
                     st[weaker].second = st[weaker].best;
                     st[weaker].best = k;
                 }
@@ -1249,7 +1313,7 @@ incmap_status incmap_resolve(const incmap_resolver *r, const incmap_mention *ms,
     for (size_t i = 0; i < n; i++) {
         long j = ms[i].unknown ? -1 : container_of(r, ms, n, i);
         if (j >= 0)
-            apply_container(r, &st[i], &out[j], &out[i], &why);
+            apply_container(r, &st[i], anchors, &out[j], &out[i], &why);
     }
     /* Fallbacks need every resolved area, so they come last. */
     for (size_t i = 0; i < n; i++) {
