@@ -42,20 +42,26 @@ def cpu(path):
     assert os.waitstatus_to_exitcode(status) == 0, p.stderr.read().decode()
     return ru.ru_utime + ru.ru_stime
 
+def best(path, runs):
+    return min(cpu(path) for _ in range(runs))
+
 failed = 0
-base = cpu(root + "/tests/fixtures/articles/fr_kati.txt")  # start-up: the gazetteer and lexicon
+fixture = root + "/tests/fixtures/articles/fr_kati.txt"  # start-up: the gazetteer and lexicon
 for label, unit in UNITS.items():
-    times = []
+    paths = []
     for size in (512 << 10, 2 << 20):
-        path = "%s/budget-%d.txt" % (tmp, size)
-        open(path, "wb").write(article(unit, size))
-        times.append(max(cpu(path) - base, 0.02))
-    ratio = times[1] / times[0]
-    ok = ratio < 8
-    if not ok:  # a busy machine: measure once more before calling it quadratic
-        times[1] = max(cpu(path) - base, 0.02)
+        paths.append("%s/budget-%d-%d.txt" % (tmp, len(paths), size))
+        open(paths[-1], "wb").write(article(unit, size))
+    # Once, and on a failure the best of three of everything: on a busy machine (CI runs tests
+    # side by side) one slow run of the start-up or of the small article, tenths of a second,
+    # makes a ratio of anything.
+    for runs in (1, 3):
+        base = best(fixture, runs)
+        times = [max(best(p, runs) - base, 0.02) for p in paths]
         ratio = times[1] / times[0]
         ok = ratio < 8
+        if ok:
+            break
     print("%s %s: %.2f s for 512 KiB, %.2f s for 2 MiB (x%.1f)" % ("ok  " if ok else "FAIL", label, times[0], times[1], ratio))
     failed += not ok
 sys.exit(1 if failed else 0)
