@@ -102,6 +102,7 @@ struct incmap_gazetteer {
     const index_bucket *buckets;
     const incmap_gz_posting *posts;
     const char *strings;
+    const uint32_t *by_id; /* record numbers in geonameid order */
 };
 
 size_t incmap_gazetteer_skeleton(const char *key, size_t len, char *out)
@@ -257,7 +258,8 @@ static int check_index(incmap_gazetteer *g, const char *idx_path, const char *bu
                {h->off_keys, h->n_keys, sizeof(index_key)},
                {h->off_buckets, h->n_buckets, sizeof(index_bucket)},
                {h->off_postings, h->n_postings, sizeof(incmap_gz_posting)},
-               {h->off_strings, h->strings_size, 1}};
+               {h->off_strings, h->strings_size, 1},
+               {h->off_by_id, h->n_records, sizeof(uint32_t)}};
     for (size_t i = 0; i < sizeof sec / sizeof *sec; i++)
         if (sec[i].off % 8 || sec[i].off > g->map_len || sec[i].n > (g->map_len - sec[i].off) / sec[i].size)
             return incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: truncated or corrupt name index: rebuild the gazetteer",
@@ -274,6 +276,7 @@ static int check_index(incmap_gazetteer *g, const char *idx_path, const char *bu
     g->buckets = (const index_bucket *)(g->map + h->off_buckets);
     g->posts = (const incmap_gz_posting *)(g->map + h->off_postings);
     g->strings = (const char *)(g->map + h->off_strings);
+    g->by_id = (const uint32_t *)(g->map + h->off_by_id);
     return INCMAP_OK;
 }
 
@@ -483,12 +486,16 @@ const incmap_gz_record *incmap_gazetteer_find(const incmap_gazetteer *g, int64_t
     size_t lo = 0, hi = (size_t)g->h->n_records;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (g->rec[mid].geonameid < id)
+        const incmap_gz_record *r = incmap_gazetteer_record(g, g->by_id[mid]);
+        if (!r)
+            return NULL; /* corrupt: treat as unknown rather than read out of bounds */
+        if (r->geonameid < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < g->h->n_records && g->rec[lo].geonameid == id ? &g->rec[lo] : NULL;
+    const incmap_gz_record *r = lo < g->h->n_records ? incmap_gazetteer_record(g, g->by_id[lo]) : NULL;
+    return r && r->geonameid == id ? r : NULL;
 }
 
 double incmap_gazetteer_distance_km(incmap_gazetteer *g, const incmap_gz_record *x, const incmap_gz_record *y)

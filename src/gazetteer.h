@@ -12,7 +12,7 @@
 #include "util.h"
 
 #define INCMAP_GAZETTEER_SCHEMA 1
-#define INCMAP_INDEX_VERSION 1
+#define INCMAP_INDEX_VERSION 2
 
 /* One place, as the resolver needs it (40 bytes, stored in the index). */
 typedef struct {

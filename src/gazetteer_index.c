@@ -2,10 +2,14 @@
  * it and the place records read back from the built SQLite gazetteer.
  *
  * Layout (little-endian, every section 8-aligned, found through the header's offsets):
- *   header | postings | keys[n_keys] | buckets[n_buckets] | strings | records[n_records]
+ *   header | postings | keys[n_keys] | buckets[n_buckets] | strings | records[n_records] |
+ *   by_id[n_records]
  * A key is a normalised name (or a consonant skeleton, in the fuzzy table); its postings list
- * the records it names, in record order. A bucket holds 32 bits of the key's hash and key
- * index + 1 (0: empty). Records are in geonameid order.
+ * the records it names, in geonameid order. A bucket holds 32 bits of the key's hash and key
+ * index + 1 (0: empty). Records lie by name: the places of a name are side by side, each under
+ * the first name (by string id, roughly the order the sources bring them) that lists it, so that
+ * the readings of a name are a few pages of the index, not one page each; by_id gives their
+ * numbers in geonameid order, for look-ups by id.
  *
  * How it scales to the whole of GeoNames (12 million places, 18 million alternate names) in
  * bounded memory, without sorting a hundred million entries:
@@ -439,6 +443,9 @@ struct incmap_index_builder {
     FILE *out;          /* the index being written */
     index_header header;
     uint32_t *direct; /* geonameid - min -> record + 1 (0: none), when ids are dense */
+    /* place_of[m]: where the m-th record in geonameid order (the places and the derived points
+     * merged, as recmap_find numbers them) lies in the index's records */
+    uint32_t *place_of;
     uint32_t direct_min;
     uint64_t direct_span;
     int oom;
@@ -464,10 +471,12 @@ static void free_plan(incmap_index_builder *ib)
     free(ib->keys);
     free(ib->buckets);
     free(ib->direct);
+    free(ib->place_of);
     ib->late = NULL;
     ib->keys = NULL;
     ib->buckets = NULL;
     ib->direct = NULL;
+    ib->place_of = NULL;
     ib->n_late = 0;
 }
 
@@ -1627,8 +1636,9 @@ nomem:
 
 /* ---------------------------------------------------------------- plan */
 
-/* Record numbers: the records and the derived points merged in geonameid order. A direct table
- * when the ids are dense (GeoNames' are), else a binary search in both lists. */
+/* Record numbers while planning: the records and the derived points merged in geonameid order
+ * (place_of says where each lies in the index). A direct table when the ids are dense (GeoNames'
+ * are), else a binary search in both lists. */
 static int recmap_init(incmap_index_builder *ib)
 {
     free(ib->direct);
@@ -1841,12 +1851,16 @@ incmap_status incmap_index_plan(incmap_index_builder *ib, const incmap_index_der
     if (intern_record_names(ib) || recmap_init(ib) || late_postings(ib))
         goto nomem;
 
-    /* How many postings each group keeps. */
-    size_t n_counted = t->n * 2;
+    /* How many postings each group keeps, and where the records lie: each at the first name
+     * (exact, not a skeleton) that lists it. */
+    size_t n_counted = t->n * 2, n_merged = ib->n_rec + ib->n_dv;
+    uint32_t placed = 0;
     count = calloc(n_counted ? n_counted : 1, sizeof *count);
     buf = malloc(cap_buf * sizeof *buf);
-    if (!count || !buf)
+    ib->place_of = malloc((n_merged ? n_merged : 1) * sizeof *ib->place_of);
+    if (!count || !buf || !ib->place_of)
         goto nomem;
+    memset(ib->place_of, 0xff, n_merged * sizeof *ib->place_of); /* NONE */
     advise_huge(count, n_counted * sizeof *count);
     walker w = {ib, 0};
     for (size_t g = 0; g < n_counted; g++) {
@@ -1861,7 +1875,14 @@ incmap_status incmap_index_plan(incmap_index_builder *ib, const incmap_index_der
         if (g % 2) /* a fuzzy posting's full name is written too */
             for (size_t k = 0; k < n; k++)
                 t->flags[buf[k].key_off] |= ST_KEY;
+        else
+            for (size_t k = 0; k < n; k++)
+                if (ib->place_of[buf[k].record] == NONE)
+                    ib->place_of[buf[k].record] = placed++;
     }
+    for (size_t m = 0; m < n_merged; m++) /* records no name lists */
+        if (ib->place_of[m] == NONE)
+            ib->place_of[m] = placed++;
     if (mark_prefixes(ib, count, n_counted))
         goto nomem;
     free(t->slots); /* no more strings: the table's memory is the keys' and buckets' */
@@ -2023,8 +2044,10 @@ incmap_status incmap_index_write_body(incmap_index_builder *ib, const char *path
                              path, key->post_count, n);
             goto out;
         }
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            buf[i].record = ib->place_of[buf[i].record];
             buf[i].key_off = t->off[buf[i].key_off];
+        }
         if (n && fwrite(buf, sizeof *buf, n, f) != n)
             goto ioerr;
         key->key_off = t->off[key->key_off];
@@ -2054,7 +2077,7 @@ incmap_status incmap_index_write_tail(incmap_index_builder *ib, const incmap_ind
     index_header *h = &ib->header;
     FILE *f = ib->out;
     incmap_buf tail = {0};
-    uint32_t *off = NULL;
+    uint32_t *off = NULL, *source = NULL, *lies = NULL;
     incmap_status rc = INCMAP_OK;
     if (!f)
         return incmap_fail(err, INCMAP_ERR_USAGE, "%s: the index body was not written", path);
@@ -2111,32 +2134,47 @@ incmap_status incmap_index_write_tail(incmap_index_builder *ib, const incmap_ind
     }
     if ((tail.len && fwrite(tail.s, 1, tail.len, f) != tail.len) || pad8(f) || here(f, &h->off_records))
         goto ioerr;
-    /* Records, the derived points merged in. */
-    for (size_t i = 0, j = 0; i < ib->n_rec || j < ib->n_dv;) {
+    /* Records, the derived points merged in, where the plan put them (place_of); then their
+     * numbers in geonameid order. source[m]: the m-th record in geonameid order, as an index in
+     * ib->rec, or n_rec + an index in ib->dv; lies[p]: the one that lies at p. */
+    size_t n_merged = ib->n_rec + ib->n_dv;
+    source = malloc((n_merged ? n_merged : 1) * sizeof *source);
+    lies = malloc((n_merged ? n_merged : 1) * sizeof *lies);
+    if (!source || !lies || !ib->place_of)
+        goto nomem;
+    for (size_t i = 0, j = 0, m = 0; m < n_merged; m++) {
         int from_r = j == ib->n_dv || (i < ib->n_rec && ib->rec[i].geonameid < ib->dv[j].id);
+        source[m] = from_r ? (uint32_t)i++ : (uint32_t)(ib->n_rec + j++);
+        lies[ib->place_of[m]] = (uint32_t)m;
+    }
+    for (size_t p = 0; p < n_merged; p++) {
+        size_t i = source[lies[p]];
         incmap_gz_record rec;
-        if (from_r) {
-            rec = ib->rec[i++];
+        if (i < ib->n_rec) {
+            rec = ib->rec[i];
             rec.name_off = t->off[rec.name_off];
             rec.admin1_off = ib->codes.off[rec.admin1_off];
             rec.admin2_off = ib->codes.off[rec.admin2_off];
         } else {
             /* planned from the prediction or from SQLite's list; the values are SQLite's */
-            size_t k = lower_bound_dv(d->dv, d->n, ib->dv[j].id);
-            if (k >= d->n || d->dv[k].id != ib->dv[j].id) {
+            uint32_t id = ib->dv[i - ib->n_rec].id;
+            size_t k = lower_bound_dv(d->dv, d->n, id);
+            if (k >= d->n || d->dv[k].id != id) {
                 rc = incmap_fail(err, INCMAP_ERR_GAZETTEER, "%s: internal error: derived point %u not read", path,
-                                 ib->dv[j].id);
+                                 id);
                 goto out;
             }
             rec = d->rec[k];
             rec.name_off = off[3 * k];
             rec.admin1_off = off[3 * k + 1];
             rec.admin2_off = off[3 * k + 2];
-            j++;
         }
         if (fwrite(&rec, sizeof rec, 1, f) != 1)
             goto ioerr;
     }
+    if (pad8(f) || here(f, &h->off_by_id) ||
+        (n_merged && fwrite(ib->place_of, sizeof *ib->place_of, n_merged, f) != n_merged))
+        goto ioerr;
     if (pad8(f) || fseek(f, 0, SEEK_SET) || fwrite(h, sizeof *h, 1, f) != 1 || fflush(f) || fsync(fileno(f)))
         goto ioerr;
     goto out;
@@ -2154,5 +2192,7 @@ out:
         rc = incmap_fail(err, INCMAP_ERR_IO, "%s: write failed: %s", path, strerror(errno));
     incmap_buf_free(&tail);
     free(off);
+    free(source);
+    free(lies);
     return rc;
 }

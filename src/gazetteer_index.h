@@ -21,6 +21,7 @@ typedef struct {
     uint32_t version, reserved;
     uint64_t n_records, n_keys, n_buckets, n_postings, strings_size;
     uint64_t off_records, off_keys, off_buckets, off_postings, off_strings;
+    uint64_t off_by_id; /* n_records record numbers, in geonameid order */
     char build_id[32];
 } index_header;
 

@@ -312,6 +312,47 @@ static void test_codes_interned_once(void **state)
     END_TABLE(bad);
 }
 
+/* Records lie by name in the index, not by id: every one is still found by its id (through the
+ * index's id order), an id no record has is not, and a name's postings list its places in id
+ * order. */
+static void test_records_found_by_id(void **state)
+{
+    fixture *f = *state;
+    incmap_error err = {0};
+    incmap_gazetteer *g = incmap_gazetteer_open(f->path, &err);
+    assert_non_null(g);
+    int bad = 0, out_of_id_order = 0;
+    uint32_t max_id = 0;
+    size_t n = incmap_gazetteer_n_records(g);
+    CHECK_TRUE(bad, n > 0, "no records");
+    for (size_t i = 0; i < n; i++) {
+        const incmap_gz_record *r = incmap_gazetteer_record(g, (uint32_t)i);
+        CHECK_TRUE(bad, incmap_gazetteer_find(g, r->geonameid) == r, "record %zu (id %u) not found by its id", i,
+                   (unsigned)r->geonameid);
+        if (i && r->geonameid < incmap_gazetteer_record(g, (uint32_t)i - 1)->geonameid)
+            out_of_id_order++;
+        if (r->geonameid > max_id)
+            max_id = r->geonameid;
+    }
+    CHECK_TRUE(bad, out_of_id_order > 0, "the records are in id order: not laid out by name");
+    CHECK_TRUE(bad, !incmap_gazetteer_find(g, 0) && !incmap_gazetteer_find(g, -1) &&
+                        !incmap_gazetteer_find(g, (int64_t)max_id + 1),
+               "an id no record has was found");
+    /* Dioura: two places of that name (2458636 in Mopti, 2458637 in Kayes) */
+    const incmap_gz_posting *p = NULL;
+    size_t np = 0;
+    int longer = 0;
+    CHECK_TRUE(bad, incmap_gazetteer_probe(g, "dioura", 6, 0, &p, &np, &longer) && np == 2, "dioura: %zu places",
+               np);
+    for (size_t k = 1; k < np; k++)
+        CHECK_TRUE(bad,
+                   incmap_gazetteer_record(g, p[k - 1].record)->geonameid <
+                       incmap_gazetteer_record(g, p[k].record)->geonameid,
+                   "dioura's postings out of id order");
+    incmap_gazetteer_close(g);
+    END_TABLE(bad);
+}
+
 /* The same id in two files: the newer modification date wins, whatever the order of the files.
  * ML-2014.txt has Bandiagara from 2014 (pop 20000) and Sofara from 2020 (pop 10000);
  * ML-2023.txt has Bandiagara from 2024 (pop 26460) and Sofara from 2012 (pop 1). */
@@ -612,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_lookup_table),
         cmocka_unit_test(test_lookup_details),
         cmocka_unit_test(test_codes_interned_once),
+        cmocka_unit_test(test_records_found_by_id),
         cmocka_unit_test(test_newest_row_wins),
         cmocka_unit_test(test_empty_name_is_usage_error),
         cmocka_unit_test(test_strict_fails_and_leaves_nothing),
