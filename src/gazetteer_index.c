@@ -9,7 +9,8 @@
  * index + 1 (0: empty). Records lie by name: the places of a name are side by side, each under
  * the first name (by string id, roughly the order the sources bring them) that lists it, so that
  * the readings of a name are a few pages of the index, not one page each; by_id gives their
- * numbers in geonameid order, for look-ups by id.
+ * numbers in geonameid order, for look-ups by id. Likewise the strings begin with the spellings
+ * the skeletons list, skeleton by skeleton: a spelling probe reads them side by side.
  *
  * How it scales to the whole of GeoNames (12 million places, 18 million alternate names) in
  * bounded memory, without sorting a hundred million entries:
@@ -77,6 +78,7 @@ enum {
     ST_USED = 2,   /* a name key: its variants are derived */
     ST_KEY = 4,    /* a key's string, written to the index (planned) */
     ST_NAME = 8,   /* a record's name, written to the index */
+    ST_GROUPED = 64, /* a spelling some skeleton lists: written with the others it lists */
     CODE_ADMIN1 = 16, /* in the codes table: some place's "CC.ADMIN1" */
     CODE_ADMIN2 = 32  /* some place's "CC.ADMIN1.ADMIN2" */
 };
@@ -261,15 +263,28 @@ static int strtab_intern_batch(strtab *t, const strref *r, size_t n, uint32_t *i
     return 0;
 }
 
-/* Gives id 0 and every string marked ST_KEY or ST_NAME an offset in the index's strings (pool
- * order) in off[]; returns their total size. The pool's own offsets are then gone. */
-static uint64_t strtab_layout(strtab *t)
+/* Gives id 0 and every string marked ST_KEY or ST_NAME an offset in the index's strings in
+ * off[]: id 0 (the empty string, offset 0), the n_grouped strings at the pool offsets grouped (in
+ * that order), then the others in pool order; returns their total size. The pool's own offsets
+ * are then gone. */
+static uint64_t strtab_layout(strtab *t, const uint32_t *grouped, size_t n_grouped)
 {
-    uint64_t out = 0;
+    uint64_t out = 1;
+    t->off[0] = 0;
+    for (size_t i = 0; i < n_grouped; i++) {
+        const char *str = t->pool + grouped[i];
+        size_t n = strlen(str);
+        t->off[entry_id(str - 4)] = (uint32_t)out;
+        out += n + 1;
+    }
     for (size_t p = 8; p < t->len;) {
         uint32_t id = entry_id(t->pool + p);
         size_t n = strlen(t->pool + p + 4);
-        if (id == 0 || (t->flags[id] & (ST_KEY | ST_NAME))) {
+        if (id == 0 || (t->flags[id] & ST_GROUPED)) {
+            p += n + 5;
+            continue; /* laid out already */
+        }
+        if (t->flags[id] & (ST_KEY | ST_NAME)) {
             t->off[id] = (uint32_t)out;
             out += n + 1;
         } else {
@@ -446,6 +461,11 @@ struct incmap_index_builder {
     /* place_of[m]: where the m-th record in geonameid order (the places and the derived points
      * merged, as recmap_find numbers them) lies in the index's records */
     uint32_t *place_of;
+    /* The pool offsets of the spellings the skeletons list, skeleton by skeleton: written side
+     * by side, so that a spelling probe reads a skeleton's spellings from a few pages of the
+     * index and not one page each */
+    uint32_t *grouped;
+    size_t n_grouped;
     uint32_t direct_min;
     uint64_t direct_span;
     int oom;
@@ -472,6 +492,9 @@ static void free_plan(incmap_index_builder *ib)
     free(ib->buckets);
     free(ib->direct);
     free(ib->place_of);
+    free(ib->grouped);
+    ib->grouped = NULL;
+    ib->n_grouped = 0;
     ib->late = NULL;
     ib->keys = NULL;
     ib->buckets = NULL;
@@ -1845,7 +1868,7 @@ incmap_status incmap_index_plan(incmap_index_builder *ib, const incmap_index_der
     if (!t->slots && strtab_rehash(t, slots_for(t->n)))
         goto nomem;
     for (size_t id = 0; id < t->n; id++)
-        t->flags[id] &= (uint8_t) ~(ST_LONGER | ST_KEY);
+        t->flags[id] &= (uint8_t) ~(ST_LONGER | ST_KEY | ST_GROUPED);
     ib->dv = d ? d->dv : ib->pred;
     ib->n_dv = d ? d->n : ib->n_pred;
     if (intern_record_names(ib) || recmap_init(ib) || late_postings(ib))
@@ -1855,6 +1878,7 @@ incmap_status incmap_index_plan(incmap_index_builder *ib, const incmap_index_der
      * (exact, not a skeleton) that lists it. */
     size_t n_counted = t->n * 2, n_merged = ib->n_rec + ib->n_dv;
     uint32_t placed = 0;
+    size_t cap_grouped = 0;
     count = calloc(n_counted ? n_counted : 1, sizeof *count);
     buf = malloc(cap_buf * sizeof *buf);
     ib->place_of = malloc((n_merged ? n_merged : 1) * sizeof *ib->place_of);
@@ -1872,10 +1896,18 @@ incmap_status incmap_index_plan(incmap_index_builder *ib, const incmap_index_der
                 goto nomem;
         }
         count[g] = (uint32_t)n;
-        if (g % 2) /* a fuzzy posting's full name is written too */
-            for (size_t k = 0; k < n; k++)
-                t->flags[buf[k].key_off] |= ST_KEY;
-        else
+        if (g % 2) { /* a fuzzy posting's full name is written too, by its skeleton's others */
+            for (size_t k = 0; k < n; k++) {
+                uint32_t sid = buf[k].key_off;
+                t->flags[sid] |= ST_KEY;
+                if (!sid || (t->flags[sid] & ST_GROUPED) || t->off[sid] == NONE)
+                    continue;
+                if (grow(&ib->grouped, &cap_grouped, ib->n_grouped + 1, sizeof *ib->grouped))
+                    goto nomem;
+                ib->grouped[ib->n_grouped++] = t->off[sid];
+                t->flags[sid] |= ST_GROUPED;
+            }
+        } else
             for (size_t k = 0; k < n; k++)
                 if (ib->place_of[buf[k].record] == NONE)
                     ib->place_of[buf[k].record] = placed++;
@@ -1980,12 +2012,20 @@ static uint64_t strtab_layout_all(strtab *t, uint64_t base)
     return out;
 }
 
-static int write_strings(FILE *f, const strtab *t, uint8_t flags)
+/* The strings as strtab_layout or strtab_layout_all (flags 0) laid them out. */
+static int write_strings(FILE *f, const strtab *t, uint8_t flags, const uint32_t *grouped, size_t n_grouped)
 {
+    if (flags && fputc(0, f) == EOF) /* id 0 */
+        return -1;
+    for (size_t i = 0; i < n_grouped; i++) {
+        size_t n = strlen(t->pool + grouped[i]);
+        if (fwrite(t->pool + grouped[i], 1, n + 1, f) != n + 1)
+            return -1;
+    }
     for (size_t p = 8; p < t->len;) {
         uint32_t id = entry_id(t->pool + p);
         size_t n = strlen(t->pool + p + 4);
-        int write = flags ? id == 0 || (t->flags[id] & flags) : id != 0;
+        int write = id != 0 && (!flags || ((t->flags[id] & flags) && !(t->flags[id] & ST_GROUPED)));
         if (write && fwrite(t->pool + p + 4, 1, n + 1, f) != n + 1)
             return -1;
         p += n + 5;
@@ -2002,7 +2042,8 @@ incmap_status incmap_index_write_body(incmap_index_builder *ib, const char *path
     incmap_status rc = INCMAP_OK;
     /* Strings: the keys' and the records' names, then the records' codes (the derived points'
      * own strings come last, with them). */
-    uint64_t names_size = strtab_layout(t), codes_size = strtab_layout_all(&ib->codes, names_size);
+    uint64_t names_size = strtab_layout(t, ib->grouped, ib->n_grouped),
+             codes_size = strtab_layout_all(&ib->codes, names_size);
     ib->laid_out = 1;
     index_header *h = &ib->header;
     memset(h, 0, sizeof *h);
@@ -2056,7 +2097,8 @@ incmap_status incmap_index_write_body(incmap_index_builder *ib, const char *path
     if (pad8(f) || here(f, &h->off_keys) || fwrite(ib->keys, sizeof *ib->keys, ib->n_keys, f) != ib->n_keys ||
         pad8(f) || here(f, &h->off_buckets) ||
         fwrite(ib->buckets, sizeof *ib->buckets, ib->n_buckets, f) != ib->n_buckets || pad8(f) ||
-        here(f, &h->off_strings) || write_strings(f, t, ST_KEY | ST_NAME) || write_strings(f, &ib->codes, 0))
+        here(f, &h->off_strings) || write_strings(f, t, ST_KEY | ST_NAME, ib->grouped, ib->n_grouped) ||
+        write_strings(f, &ib->codes, 0, NULL, 0))
         goto ioerr;
     free(ib->keys); /* written: their memory is better spent elsewhere */
     free(ib->buckets);
