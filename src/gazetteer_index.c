@@ -6,11 +6,12 @@
  *   by_id[n_records]
  * A key is a normalised name (or a consonant skeleton, in the fuzzy table); its postings list
  * the records it names, in geonameid order. A bucket holds 32 bits of the key's hash and key
- * index + 1 (0: empty). Records lie by name: the places of a name are side by side, each under
- * the first name (by string id, roughly the order the sources bring them) that lists it, so that
- * the readings of a name are a few pages of the index, not one page each; by_id gives their
- * numbers in geonameid order, for look-ups by id. Likewise the strings begin with the spellings
- * the skeletons list, skeleton by skeleton: a spelling probe reads them side by side.
+ * index + 1 (0: empty). Records lie by consonant skeleton: each under the first skeleton (by
+ * string id, roughly the order the sources bring them) that lists it, or for a name too short
+ * for one the first name, so that the readings of a name, and of its spelling variants, are a
+ * few pages of the index, not one page each; by_id gives their numbers in geonameid order, for
+ * look-ups by id. Likewise the strings begin with the spellings the skeletons list, skeleton by
+ * skeleton: a spelling probe reads them side by side.
  *
  * How it scales to the whole of GeoNames (12 million places, 18 million alternate names) in
  * bounded memory, without sorting a hundred million entries:
@@ -1874,8 +1875,8 @@ incmap_status incmap_index_plan(incmap_index_builder *ib, const incmap_index_der
     if (intern_record_names(ib) || recmap_init(ib) || late_postings(ib))
         goto nomem;
 
-    /* How many postings each group keeps, and where the records lie: each at the first name
-     * (exact, not a skeleton) that lists it. */
+    /* How many postings each group keeps, and where the records lie: each at the first
+     * skeleton that lists it. */
     size_t n_counted = t->n * 2, n_merged = ib->n_rec + ib->n_dv;
     uint32_t placed = 0;
     size_t cap_grouped = 0;
@@ -1896,10 +1897,12 @@ incmap_status incmap_index_plan(incmap_index_builder *ib, const incmap_index_der
                 goto nomem;
         }
         count[g] = (uint32_t)n;
-        if (g % 2) { /* a fuzzy posting's full name is written too, by its skeleton's others */
+        if (g % 2) /* a fuzzy posting's full name is written too, by its skeleton's others */
             for (size_t k = 0; k < n; k++) {
                 uint32_t sid = buf[k].key_off;
                 t->flags[sid] |= ST_KEY;
+                if (ib->place_of[buf[k].record] == NONE)
+                    ib->place_of[buf[k].record] = placed++;
                 if (!sid || (t->flags[sid] & ST_GROUPED) || t->off[sid] == NONE)
                     continue;
                 if (grow(&ib->grouped, &cap_grouped, ib->n_grouped + 1, sizeof *ib->grouped))
@@ -1907,12 +1910,23 @@ incmap_status incmap_index_plan(incmap_index_builder *ib, const incmap_index_der
                 ib->grouped[ib->n_grouped++] = t->off[sid];
                 t->flags[sid] |= ST_GROUPED;
             }
-        } else
-            for (size_t k = 0; k < n; k++)
-                if (ib->place_of[buf[k].record] == NONE)
-                    ib->place_of[buf[k].record] = placed++;
     }
-    for (size_t m = 0; m < n_merged; m++) /* records no name lists */
+    /* Records no skeleton lists (names too short for one), at the first name that lists them,
+     * then those no name lists. */
+    w = (walker){ib, 0};
+    for (size_t g = 0; g < n_counted; g += 2) {
+        size_t li = w.li, n;
+        while ((n = walk_group(&w, g, buf, cap_buf)) > cap_buf) {
+            w.li = li;
+            free(buf);
+            if (!(buf = malloc((cap_buf *= 2) * sizeof *buf)))
+                goto nomem;
+        }
+        for (size_t k = 0; k < n; k++)
+            if (ib->place_of[buf[k].record] == NONE)
+                ib->place_of[buf[k].record] = placed++;
+    }
+    for (size_t m = 0; m < n_merged; m++)
         if (ib->place_of[m] == NONE)
             ib->place_of[m] = placed++;
     if (mark_prefixes(ib, count, n_counted))
